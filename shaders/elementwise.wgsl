@@ -1,0 +1,114 @@
+// Element-wise kernels over strided, broadcast inputs.
+//
+// info (binding 0) layout, all u32:
+//   [0] n output elements   [1] rank   [2] op code   [3] scalar (f32 bits)
+//   [4..8) unused
+//   [8 .. 8+rank)          output shape
+//   then per input k:      offset, contiguous flag, strides[rank] (i32 bits)
+// Broadcast axes have stride 0, so one walk serves every op. The output is contiguous.
+
+@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+const HDR: u32 = 8u;
+const WG: u32 = 256u;
+
+fn input_index(k: u32, idx: u32) -> u32 {
+    let rank = info[1];
+    let base = HDR + rank + k * (rank + 2u);
+    let off = info[base];
+    if (info[base + 1u] == 1u) {
+        return off + idx;
+    }
+    var rem = idx;
+    var o = i32(off);
+    for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
+        let dim = info[HDR + u32(d)];
+        let c = rem % dim;
+        rem = rem / dim;
+        o = o + i32(c) * bitcast<i32>(info[base + 2u + u32(d)]);
+    }
+    return u32(o);
+}
+
+fn linear_id(wg: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+    return (wg.y * nwg.x + wg.x) * WG + lid;
+}
+
+// NumPy's power: a negative base with an integral exponent keeps its sign rule; x^0 is 1.
+fn power(x: f32, y: f32) -> f32 {
+    if (y == 0.0) {
+        return 1.0;
+    }
+    if (x >= 0.0) {
+        return pow(x, y);
+    }
+    if (y != floor(y)) {
+        return bitcast<f32>(0x7fc00000u); // NaN, as for a negative base in NumPy
+    }
+    let m = pow(-x, y);
+    if (abs(y % 2.0) == 1.0) {
+        return -m;
+    }
+    return m;
+}
+
+fn apply_unary(op: u32, x: f32, s: f32) -> f32 {
+    switch op {
+        case 0u: { return x; }
+        case 1u: { return max(x, 0.0); }
+        case 2u: { return x + s; }
+        case 3u: { return x * s; }
+        case 4u: { return power(x, s); }
+        case 5u: { return exp(x); }
+        case 6u: {
+            if (x < 0.0) { return bitcast<f32>(0x7fc00000u); }
+            if (x == 0.0) { return bitcast<f32>(0xff800000u); }
+            return log(x);
+        }
+        default: { return x; }
+    }
+}
+
+fn apply_binary(op: u32, x: f32, y: f32) -> f32 {
+    switch op {
+        case 0u: { return x + y; }
+        case 1u: { return x - y; }
+        case 2u: { return x * y; }
+        case 3u: { return x / y; }
+        case 4u: { return max(x, y); }
+        default: { return x; }
+    }
+}
+
+@compute @workgroup_size(256)
+fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+         @builtin(local_invocation_index) lid: u32) {
+    let i = linear_id(wg, nwg, lid);
+    if (i >= info[0]) {
+        return;
+    }
+    out[i] = apply_unary(info[2], a[input_index(0u, i)], bitcast<f32>(info[3]));
+}
+
+@compute @workgroup_size(256)
+fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let i = linear_id(wg, nwg, lid);
+    if (i >= info[0]) {
+        return;
+    }
+    out[i] = apply_binary(info[2], a[input_index(0u, i)], b[input_index(1u, i)]);
+}
+
+@compute @workgroup_size(256)
+fn fill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = linear_id(wg, nwg, lid);
+    if (i >= info[0]) {
+        return;
+    }
+    out[i] = bitcast<f32>(info[3]);
+}

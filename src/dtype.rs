@@ -1,0 +1,29 @@
+//! Element types.
+
+use std::fmt;
+
+/// The element type of a [`Tensor`](crate::Tensor): `F32` for computation, `U32` for labels and
+/// indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// 32-bit float.
+    F32,
+    /// 32-bit unsigned integer.
+    U32,
+}
+
+impl DType {
+    /// Bytes per element (both dtypes are four bytes wide).
+    pub fn size_in_bytes(self) -> usize {
+        4
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DType::F32 => "float32",
+            DType::U32 => "uint32",
+        })
+    }
+}

@@ -1,0 +1,367 @@
+//! All wgpu setup and readback: adapter and device, the pipeline cache, a buffer pool and the
+//! command encoder that ops record into until somebody needs a result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wgpu::util::DeviceExt;
+
+use crate::{Error, Result};
+
+/// Dispatches recorded before the pending encoder is submitted on its own, so that a long
+/// chain of ops with no readback still keeps the device busy.
+const MAX_PENDING_DISPATCHES: usize = 256;
+
+/// One opened wgpu device with everything the kernels share.
+pub(crate) struct GpuContext {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    pub(crate) info: wgpu::AdapterInfo,
+    pub(crate) limits: wgpu::Limits,
+    modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
+    pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
+    pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
+    pending: Mutex<Pending>,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+pub(crate) struct Pipeline {
+    pub(crate) pipeline: wgpu::ComputePipeline,
+    pub(crate) layout: wgpu::BindGroupLayout,
+}
+
+#[derive(Default)]
+struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    dispatches: usize,
+}
+
+/// A WGSL source file and one of its entry points.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kernel {
+    pub(crate) file: &'static str,
+    pub(crate) source: &'static str,
+    pub(crate) entry: &'static str,
+}
+
+/// Chooses the adapter: `WGPU_ADAPTER_NAME` (a case-insensitive substring) when set, else
+/// wgpu's default request, both restricted to `WGPU_BACKEND` when that is set.
+async fn choose_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
+    if let Ok(wanted) = std::env::var("WGPU_ADAPTER_NAME") {
+        let wanted = wanted.to_lowercase();
+        let adapters = instance
+            .enumerate_adapters(wgpu::Backends::all().with_env())
+            .await;
+        let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+        return adapters
+            .into_iter()
+            .find(|a| a.get_info().name.to_lowercase().contains(&wanted))
+            .ok_or_else(|| Error::NoAdapter {
+                reason: format!(
+                    "WGPU_ADAPTER_NAME={wanted:?} matches none of the adapters found: {names:?}"
+                ),
+            });
+    }
+    let options = wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::from_env()
+            .unwrap_or(wgpu::PowerPreference::HighPerformance),
+        ..Default::default()
+    };
+    instance
+        .request_adapter(&options)
+        .await
+        .map_err(|e| Error::NoAdapter {
+            reason: e.to_string(),
+        })
+}
+
+impl GpuContext {
+    pub(crate) fn open() -> Result<Self> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = pollster::block_on(choose_adapter(&instance))?;
+        let info = adapter.get_info();
+        // The adapter's own limits, not WebGPU's defaults: a real GPU binds far more than 128 MiB.
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("tensorgears"),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| Error::DeviceRequest {
+            adapter: info.name.clone(),
+            reason: e.to_string(),
+        })?;
+        // wgpu's default handler panics; keep the message and report it from the next sync point.
+        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(e.to_string());
+            }
+        }));
+        Ok(GpuContext {
+            device,
+            queue,
+            info,
+            limits,
+            modules: Mutex::default(),
+            pipelines: Mutex::default(),
+            pool: Mutex::default(),
+            pending: Mutex::default(),
+            errors,
+        })
+    }
+
+    /// The largest buffer one storage binding may cover, in bytes.
+    pub(crate) fn max_binding(&self) -> u64 {
+        self.limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
+    }
+
+    /// The compiled pipeline for `kernel`, compiled on first use and cached by file and entry.
+    pub(crate) fn pipeline(&self, kernel: Kernel) -> Arc<Pipeline> {
+        let key = (kernel.file, kernel.entry);
+        if let Some(p) = lock(&self.pipelines).get(&key) {
+            return p.clone();
+        }
+        let module = {
+            let mut modules = lock(&self.modules);
+            modules
+                .entry(kernel.file)
+                .or_insert_with(|| {
+                    self.device
+                        .create_shader_module(wgpu::ShaderModuleDescriptor {
+                            label: Some(kernel.file),
+                            source: wgpu::ShaderSource::Wgsl(kernel.source.into()),
+                        })
+                })
+                .clone()
+        };
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(kernel.entry),
+                layout: None,
+                module: &module,
+                entry_point: Some(kernel.entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        let layout = pipeline.get_bind_group_layout(0);
+        let p = Arc::new(Pipeline { pipeline, layout });
+        lock(&self.pipelines).insert(key, p.clone());
+        p
+    }
+
+    /// A storage buffer of at least `bytes` bytes, recycled from the pool when one of that size
+    /// was freed. Its contents are undefined.
+    pub(crate) fn alloc(&self, op: &'static str, bytes: u64) -> Result<wgpu::Buffer> {
+        let bytes = bytes.max(4).next_multiple_of(4);
+        if bytes > self.max_binding() {
+            return Err(Error::LimitExceeded {
+                op,
+                what: "a storage buffer",
+                requested: bytes,
+                limit: self.max_binding(),
+            });
+        }
+        if let Some(b) = lock(&self.pool).get_mut(&bytes).and_then(Vec::pop) {
+            return Ok(b);
+        }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(op),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        if pollster::block_on(scope.pop()).is_some() {
+            return Err(Error::OutOfMemory { bytes });
+        }
+        Ok(buffer)
+    }
+
+    /// Returns a buffer to the pool. Work already recorded that reads it stays correct: any later
+    /// writer is recorded after it, and `upload` submits pending work before writing.
+    pub(crate) fn release(&self, buffer: wgpu::Buffer) {
+        lock(&self.pool)
+            .entry(buffer.size())
+            .or_default()
+            .push(buffer);
+    }
+
+    /// A buffer holding `data`.
+    pub(crate) fn upload(&self, op: &'static str, data: &[u8]) -> Result<wgpu::Buffer> {
+        let buffer = self.alloc(op, data.len() as u64)?;
+        if !data.is_empty() {
+            // A recycled buffer may still be read by recorded work; queue writes land before the
+            // next submit, so that work must be submitted first.
+            self.flush();
+            self.queue.write_buffer(&buffer, 0, data);
+        }
+        Ok(buffer)
+    }
+
+    /// Records one dispatch of `kernel` with `info` at binding 0 and each `(binding, buffer)`.
+    pub(crate) fn dispatch(
+        &self,
+        kernel: Kernel,
+        info: &[u32],
+        buffers: &[(u32, &wgpu::Buffer)],
+        workgroups: (u32, u32, u32),
+    ) -> Result<()> {
+        let pipeline = self.pipeline(kernel);
+        let info = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("info"),
+                contents: bytemuck::cast_slice(info),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: info.as_entire_binding(),
+        }];
+        for &(binding, b) in buffers {
+            entries.push(wgpu::BindGroupEntry {
+                binding,
+                resource: b.as_entire_binding(),
+            });
+        }
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.entry),
+            layout: &pipeline.layout,
+            entries: &entries,
+        });
+        let mut pending = lock(&self.pending);
+        let encoder = pending.encoder.get_or_insert_with(|| {
+            self.device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+        });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(kernel.entry),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&pipeline.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(workgroups.0, workgroups.1, workgroups.2);
+        }
+        pending.dispatches += 1;
+        if pending.dispatches >= MAX_PENDING_DISPATCHES {
+            self.submit(&mut pending);
+        }
+        Ok(())
+    }
+
+    fn submit(&self, pending: &mut MutexGuard<'_, Pending>) {
+        if let Some(encoder) = pending.encoder.take() {
+            self.queue.submit([encoder.finish()]);
+        }
+        pending.dispatches = 0;
+    }
+
+    /// Submits everything recorded so far.
+    pub(crate) fn flush(&self) {
+        let mut pending = lock(&self.pending);
+        self.submit(&mut pending);
+    }
+
+    /// Submits everything recorded and waits until the device has finished it.
+    pub(crate) fn synchronize(&self) -> Result<()> {
+        self.flush();
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        self.take_error()
+    }
+
+    fn take_error(&self) -> Result<()> {
+        let mut errors = lock(&self.errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            let msg = errors.join("; ");
+            errors.clear();
+            Err(Error::Gpu(msg))
+        }
+    }
+
+    /// Copies `bytes` bytes from the start of `buffer` back to the host, after all recorded work.
+    pub(crate) fn read(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        if bytes == 0 {
+            return Ok(Vec::new());
+        }
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        {
+            let mut pending = lock(&self.pending);
+            let encoder = pending.encoder.get_or_insert_with(|| {
+                self.device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+            });
+            encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, bytes);
+            self.submit(&mut pending);
+        }
+        let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            // The receiver outlives this callback: it is awaited below.
+            let _ = sender.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        self.take_error()?;
+        match pollster::block_on(receiver.receive()) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(Error::Gpu(format!("mapping the readback buffer: {e}"))),
+            None => return Err(Error::Gpu("the readback mapping was dropped".into())),
+        }
+        let data = staging
+            .get_mapped_range(..)
+            .map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?
+            .to_vec();
+        staging.unmap();
+        Ok(data)
+    }
+}
+
+/// Splits `groups` workgroups over x and y so that neither exceeds the per-dimension limit;
+/// kernels rebuild the linear index from `num_workgroups`.
+pub(crate) fn fold_workgroups(groups: u32, max_per_dim: u32) -> (u32, u32, u32) {
+    if groups <= max_per_dim {
+        (groups, 1, 1)
+    } else {
+        let y = groups.div_ceil(max_per_dim);
+        (groups.div_ceil(y), y, 1)
+    }
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the maps it guards are
+/// still consistent, so carry on rather than cascade the panic.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold_workgroups;
+
+    #[test]
+    fn folding_keeps_every_dimension_under_the_limit() {
+        assert_eq!(fold_workgroups(10, 65535), (10, 1, 1));
+        for n in [65535u32, 65536, 200_000, 4_000_000] {
+            let (x, y, _) = fold_workgroups(n, 65535);
+            assert!(x <= 65535 && y <= 65535);
+            assert!(x * y >= n, "{n}: {x}x{y}");
+        }
+    }
+}

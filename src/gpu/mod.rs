@@ -1,0 +1,221 @@
+//! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
+
+mod context;
+
+use std::sync::Arc;
+
+pub(crate) use context::GpuContext;
+use context::{fold_workgroups, Kernel};
+
+use crate::layout::Layout;
+use crate::ops::{BinaryOp, UnaryOp};
+use crate::{Error, Result};
+
+const ELEMENTWISE: &str = include_str!("../../shaders/elementwise.wgsl");
+const COPY: &str = include_str!("../../shaders/copy.wgsl");
+
+const fn kernel(file: &'static str, source: &'static str, entry: &'static str) -> Kernel {
+    Kernel {
+        file,
+        source,
+        entry,
+    }
+}
+
+const UNARY: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "unary");
+const BINARY: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "binary");
+const FILL: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "fill");
+const STRIDED_COPY: Kernel = kernel("copy.wgsl", COPY, "strided_copy");
+
+/// Threads per workgroup of the element-wise kernels (`WG` in their WGSL).
+const WG: u32 = 256;
+
+/// A buffer of `len` 32-bit elements on one device. Dropping it returns the buffer to the
+/// device's pool.
+pub(crate) struct GpuStorage {
+    ctx: Arc<GpuContext>,
+    buffer: Option<wgpu::Buffer>,
+    len: usize,
+}
+
+impl Drop for GpuStorage {
+    fn drop(&mut self) {
+        if let Some(b) = self.buffer.take() {
+            self.ctx.release(b);
+        }
+    }
+}
+
+impl GpuStorage {
+    fn new(ctx: &Arc<GpuContext>, op: &'static str, len: usize) -> Result<Self> {
+        let buffer = ctx.alloc(op, bytes_of(op, len)?)?;
+        Ok(GpuStorage {
+            ctx: ctx.clone(),
+            buffer: Some(buffer),
+            len,
+        })
+    }
+
+    pub(crate) fn upload(ctx: &Arc<GpuContext>, op: &'static str, words: &[u8]) -> Result<Self> {
+        Ok(GpuStorage {
+            ctx: ctx.clone(),
+            buffer: Some(ctx.upload(op, words)?),
+            len: words.len() / 4,
+        })
+    }
+
+    pub(crate) fn buffer(&self) -> &wgpu::Buffer {
+        // Only `drop` takes the buffer out.
+        self.buffer
+            .as_ref()
+            .expect("GpuStorage buffer present until drop")
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The first `len` elements, as raw bytes, after all recorded work has run.
+    pub(crate) fn read_bytes(&self, len: usize) -> Result<Vec<u8>> {
+        self.ctx.read(self.buffer(), (len * 4) as u64)
+    }
+}
+
+fn bytes_of(op: &'static str, len: usize) -> Result<u64> {
+    (len as u64).checked_mul(4).ok_or(Error::LimitExceeded {
+        op,
+        what: "a buffer",
+        requested: u64::MAX,
+        limit: u64::MAX,
+    })
+}
+
+/// The info words of `shaders/elementwise.wgsl` and `shaders/copy.wgsl`.
+fn strided_info(op: u32, scalar: f32, shape: &[usize], inputs: &[&Layout]) -> Vec<u32> {
+    let n: usize = shape.iter().product();
+    let mut info = vec![
+        n as u32,
+        shape.len() as u32,
+        op,
+        scalar.to_bits(),
+        0,
+        0,
+        0,
+        0,
+    ];
+    info.extend(shape.iter().map(|&d| d as u32));
+    for l in inputs {
+        info.push(l.offset() as u32);
+        info.push(u32::from(l.is_contiguous()));
+        info.extend(l.strides().iter().map(|&s| s as i32 as u32));
+    }
+    info
+}
+
+fn check_span(op: &'static str, storage: &GpuStorage, layout: &Layout) -> Result<()> {
+    let (_, end) = layout.span();
+    if end > storage.len().max(1) && layout.len() > 0 {
+        return Err(Error::InvalidArgument {
+            op,
+            msg: format!(
+                "view reaches element {end} of a buffer of {}",
+                storage.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn launch(
+    ctx: &GpuContext,
+    kernel: Kernel,
+    info: &[u32],
+    buffers: &[(u32, &wgpu::Buffer)],
+    n: usize,
+) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let groups = (n as u64).div_ceil(WG as u64);
+    let max = ctx.limits.max_compute_workgroups_per_dimension as u64;
+    if groups > max * max {
+        return Err(Error::LimitExceeded {
+            op: kernel.entry,
+            what: "a dispatch",
+            requested: n as u64 * 4,
+            limit: max * max * WG as u64 * 4,
+        });
+    }
+    ctx.dispatch(
+        kernel,
+        info,
+        buffers,
+        fold_workgroups(groups as u32, max as u32),
+    )
+}
+
+pub(crate) fn unary(op: UnaryOp, x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> {
+    check_span(op.name(), x, layout)?;
+    let n = layout.len();
+    let out = GpuStorage::new(&x.ctx, op.name(), n)?;
+    let info = strided_info(op.code(), op.scalar(), layout.shape(), &[layout]);
+    launch(
+        &x.ctx,
+        UNARY,
+        &info,
+        &[(1, x.buffer()), (3, out.buffer())],
+        n,
+    )?;
+    Ok(out)
+}
+
+/// `lhs op rhs` where both layouts are already broadcast to the output shape.
+pub(crate) fn binary(
+    op: BinaryOp,
+    lhs: &GpuStorage,
+    lhs_layout: &Layout,
+    rhs: &GpuStorage,
+    rhs_layout: &Layout,
+) -> Result<GpuStorage> {
+    check_span(op.name(), lhs, lhs_layout)?;
+    check_span(op.name(), rhs, rhs_layout)?;
+    let n = lhs_layout.len();
+    let out = GpuStorage::new(&lhs.ctx, op.name(), n)?;
+    let info = strided_info(
+        op.code(),
+        0.0,
+        lhs_layout.shape(),
+        &[lhs_layout, rhs_layout],
+    );
+    launch(
+        &lhs.ctx,
+        BINARY,
+        &info,
+        &[(1, lhs.buffer()), (2, rhs.buffer()), (3, out.buffer())],
+        n,
+    )?;
+    Ok(out)
+}
+
+pub(crate) fn fill(ctx: &Arc<GpuContext>, len: usize, value: f32) -> Result<GpuStorage> {
+    let out = GpuStorage::new(ctx, "fill", len)?;
+    let info = strided_info(0, value, &[len], &[]);
+    launch(ctx, FILL, &info, &[(3, out.buffer())], len)?;
+    Ok(out)
+}
+
+/// A contiguous copy of the view `layout` of `x`, for any 32-bit dtype.
+pub(crate) fn contiguous(x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> {
+    check_span("contiguous", x, layout)?;
+    let n = layout.len();
+    let out = GpuStorage::new(&x.ctx, "contiguous", n)?;
+    let info = strided_info(0, 0.0, layout.shape(), &[layout]);
+    launch(
+        &x.ctx,
+        STRIDED_COPY,
+        &info,
+        &[(1, x.buffer()), (2, out.buffer())],
+        n,
+    )?;
+    Ok(out)
+}

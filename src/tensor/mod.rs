@@ -1,0 +1,320 @@
+//! The [`Tensor`] type: construction, attributes and reading values back.
+
+mod elementwise;
+
+use std::fmt;
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+
+use crate::cpu::CpuStorage;
+use crate::gpu::{self, GpuStorage};
+use crate::layout::Layout;
+use crate::storage::Storage;
+use crate::{DType, Device, Error, Result};
+
+/// An n-dimensional array of `f32` or `u32` on the CPU or a GPU.
+///
+/// Cloning a tensor is cheap: clones share storage. Operations never modify their inputs.
+///
+/// ```
+/// use tensorgears::{DType, Device, Tensor};
+/// # fn main() -> tensorgears::Result<()> {
+/// let dev = Device::cpu();
+/// let x = Tensor::from_vec(vec![1., -2., 3., -4., 5., 6., -7., 8.], &[2, 4], &dev)?;
+/// assert_eq!(x.shape(), &[2, 4]);
+/// assert_eq!(x.dtype(), DType::F32);
+/// assert_eq!(x.relu()?.to_vec()?, vec![1., 0., 3., 0., 5., 6., 0., 8.]);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Tensor {
+    storage: Arc<Storage>,
+    layout: Layout,
+    dtype: DType,
+    device: Device,
+}
+
+/// Number of elements of `shape`, or an error when it overflows.
+fn element_count(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Error::InvalidArgument {
+            op,
+            msg: format!("shape {shape:?} has more elements than fit in memory"),
+        })
+}
+
+impl Tensor {
+    pub(crate) fn from_storage(
+        storage: Storage,
+        layout: Layout,
+        dtype: DType,
+        device: Device,
+    ) -> Tensor {
+        Tensor {
+            storage: Arc::new(storage),
+            layout,
+            dtype,
+            device,
+        }
+    }
+
+    fn from_host(data: CpuStorage, shape: &[usize], device: &Device) -> Result<Tensor> {
+        let (dtype, len, bytes): (DType, usize, &[u8]) = match &data {
+            CpuStorage::F32(v) => (DType::F32, v.len(), bytemuck::cast_slice(v)),
+            CpuStorage::U32(v) => (DType::U32, v.len(), bytemuck::cast_slice(v)),
+        };
+        let expected = element_count("from_vec", shape)?;
+        if expected != len {
+            return Err(Error::ElementCount {
+                op: "from_vec",
+                shape: shape.to_vec(),
+                expected,
+                got: len,
+            });
+        }
+        let storage = match device.gpu_context() {
+            None => Storage::Cpu(data),
+            Some(ctx) => Storage::Gpu(GpuStorage::upload(ctx, "from_vec", bytes)?),
+        };
+        Ok(Tensor::from_storage(
+            storage,
+            Layout::contiguous(shape),
+            dtype,
+            device.clone(),
+        ))
+    }
+
+    /// An `f32` tensor of `shape` from row-major `data`.
+    pub fn from_vec(data: Vec<f32>, shape: &[usize], device: &Device) -> Result<Tensor> {
+        Tensor::from_host(CpuStorage::F32(data), shape, device)
+    }
+
+    /// A `u32` tensor (labels, indices) of `shape` from row-major `data`.
+    pub fn from_vec_u32(data: Vec<u32>, shape: &[usize], device: &Device) -> Result<Tensor> {
+        Tensor::from_host(CpuStorage::U32(data), shape, device)
+    }
+
+    /// An `f32` tensor from any ndarray array or view, in its logical (row-major) order.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let a = Tensor::from_array(&ndarray::arr2(&[[1f32, 2.], [3., 4.]]), &Device::cpu()).unwrap();
+    /// assert_eq!(a.shape(), &[2, 2]);
+    /// ```
+    pub fn from_array<S, D>(array: &ndarray::ArrayBase<S, D>, device: &Device) -> Result<Tensor>
+    where
+        S: ndarray::Data<Elem = f32>,
+        D: ndarray::Dimension,
+    {
+        let data: Vec<f32> = array.iter().copied().collect();
+        Tensor::from_vec(data, array.shape(), device)
+    }
+
+    /// A rank-0 tensor holding `value`.
+    pub fn scalar(value: f32, device: &Device) -> Result<Tensor> {
+        Tensor::from_vec(vec![value], &[], device)
+    }
+
+    /// A tensor of `shape` with every element `value`.
+    pub fn full(shape: &[usize], value: f32, device: &Device) -> Result<Tensor> {
+        let len = element_count("full", shape)?;
+        let storage = match device.gpu_context() {
+            None => Storage::Cpu(CpuStorage::F32(vec![value; len])),
+            Some(ctx) => Storage::Gpu(gpu::fill(ctx, len, value)?),
+        };
+        Ok(Tensor::from_storage(
+            storage,
+            Layout::contiguous(shape),
+            DType::F32,
+            device.clone(),
+        ))
+    }
+
+    /// A tensor of zeros.
+    pub fn zeros(shape: &[usize], device: &Device) -> Result<Tensor> {
+        Tensor::full(shape, 0.0, device)
+    }
+
+    /// A tensor of ones.
+    pub fn ones(shape: &[usize], device: &Device) -> Result<Tensor> {
+        Tensor::full(shape, 1.0, device)
+    }
+
+    /// Uniform random values in `[low, high)`, the same for a given `seed` on every device
+    /// (they are drawn on the host with ChaCha8 and uploaded).
+    pub fn rand_uniform(
+        shape: &[usize],
+        low: f32,
+        high: f32,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Tensor> {
+        if !(low.is_finite() && high.is_finite() && low < high) {
+            return Err(Error::InvalidArgument {
+                op: "rand_uniform",
+                msg: format!("needs finite low < high, got [{low}, {high})"),
+            });
+        }
+        let len = element_count("rand_uniform", shape)?;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let data = (0..len).map(|_| rng.random_range(low..high)).collect();
+        Tensor::from_vec(data, shape, device)
+    }
+
+    /// The size of each axis.
+    pub fn shape(&self) -> &[usize] {
+        self.layout.shape()
+    }
+
+    /// The number of axes (0 for a scalar).
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// True when the tensor holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The device holding the tensor.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The elements in row-major order, copied to host memory.
+    fn to_host(&self) -> Result<CpuStorage> {
+        match &*self.storage {
+            Storage::Cpu(_) => match self.storage.contiguous(&self.layout)? {
+                Storage::Cpu(c) => Ok(c),
+                Storage::Gpu(_) => Err(Error::Gpu("a CPU copy produced a GPU buffer".into())),
+            },
+            Storage::Gpu(g) => {
+                let bytes = if self.layout.is_contiguous() && self.layout.offset() == 0 {
+                    g.read_bytes(self.len())?
+                } else {
+                    match self.storage.contiguous(&self.layout)? {
+                        Storage::Gpu(c) => c.read_bytes(self.len())?,
+                        Storage::Cpu(_) => {
+                            return Err(Error::Gpu("a GPU copy produced host memory".into()))
+                        }
+                    }
+                };
+                Ok(match self.dtype {
+                    DType::F32 => CpuStorage::F32(bytemuck::pod_collect_to_vec(&bytes)),
+                    DType::U32 => CpuStorage::U32(bytemuck::pod_collect_to_vec(&bytes)),
+                })
+            }
+        }
+    }
+
+    /// The `f32` elements in row-major order (waits for the GPU).
+    pub fn to_vec(&self) -> Result<Vec<f32>> {
+        match self.to_host()? {
+            CpuStorage::F32(v) => Ok(v),
+            CpuStorage::U32(_) => Err(self.dtype_error("to_vec", DType::F32)),
+        }
+    }
+
+    /// The `u32` elements in row-major order (waits for the GPU).
+    pub fn to_vec_u32(&self) -> Result<Vec<u32>> {
+        match self.to_host()? {
+            CpuStorage::U32(v) => Ok(v),
+            CpuStorage::F32(_) => Err(self.dtype_error("to_vec_u32", DType::U32)),
+        }
+    }
+
+    /// The value of a one-element `f32` tensor.
+    pub fn to_scalar(&self) -> Result<f32> {
+        if self.len() != 1 {
+            return Err(Error::InvalidArgument {
+                op: "to_scalar",
+                msg: format!("tensor of shape {:?} is not a single value", self.shape()),
+            });
+        }
+        Ok(self.to_vec()?[0])
+    }
+
+    /// The `f32` elements as an ndarray array of the same shape.
+    pub fn to_array(&self) -> Result<ndarray::ArrayD<f32>> {
+        let v = self.to_vec()?;
+        ndarray::ArrayD::from_shape_vec(self.shape(), v).map_err(|e| Error::InvalidArgument {
+            op: "to_array",
+            msg: e.to_string(),
+        })
+    }
+
+    /// A copy of the tensor on `device` (a cheap clone when it is already there).
+    pub fn to_device(&self, device: &Device) -> Result<Tensor> {
+        if self.device.same(device) {
+            return Ok(self.clone());
+        }
+        Tensor::from_host(self.to_host()?, self.shape(), device)
+    }
+
+    /// A contiguous copy when the tensor is a strided view, else a cheap clone.
+    pub fn contiguous(&self) -> Result<Tensor> {
+        if self.layout.is_contiguous() {
+            return Ok(self.clone());
+        }
+        let storage = self.storage.contiguous(&self.layout)?;
+        Ok(Tensor::from_storage(
+            storage,
+            Layout::contiguous(self.shape()),
+            self.dtype,
+            self.device.clone(),
+        ))
+    }
+
+    pub(crate) fn dtype_error(&self, op: &'static str, expected: DType) -> Error {
+        Error::DTypeMismatch {
+            op,
+            expected,
+            got: self.dtype,
+        }
+    }
+
+    pub(crate) fn check_same_device(&self, op: &'static str, other: &Tensor) -> Result<()> {
+        if self.device.same(&other.device) {
+            Ok(())
+        } else {
+            Err(Error::DeviceMismatch {
+                op,
+                lhs: self.device.to_string(),
+                rhs: other.device.to_string(),
+            })
+        }
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Tensor(shape={:?}, dtype={}, device={})",
+            self.shape(),
+            self.dtype,
+            self.device
+        )
+    }
+}

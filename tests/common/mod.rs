@@ -1,0 +1,107 @@
+//! The parity harness shared by the integration tests.
+//!
+//! `test_device!(name, body)` runs `body(&Device)` once on the CPU and once on the GPU. A
+//! missing GPU adapter fails the GPU test, unless `TENSORGEARS_ALLOW_NO_GPU=1` is set, in which
+//! case the GPU test says loudly on stderr that it did not run. It never falls back to the CPU.
+//!
+//! `assert_close` compares with the tolerance `|got - want| <= ATOL + RTOL * |want|` and names the
+//! worst element on failure. Both NaN, or the same infinity, count as equal.
+#![allow(dead_code)]
+
+use tensorgears::{Device, Result, Tensor};
+
+/// Absolute tolerance of GPU-vs-CPU comparisons.
+pub const ATOL: f32 = 1e-5;
+/// Relative tolerance: WGSL's exp/log/pow may differ from the host's by a few ulp.
+pub const RTOL: f32 = 1e-4;
+
+/// The GPU device, or `None` (after a loud message) when there is none and that is allowed.
+pub fn gpu() -> Option<Device> {
+    match Device::gpu() {
+        Ok(d) => {
+            assert!(d.is_gpu(), "Device::gpu() returned a non-GPU device");
+            Some(d)
+        }
+        Err(e) if std::env::var("TENSORGEARS_ALLOW_NO_GPU").as_deref() == Ok("1") => {
+            eprintln!("GPU TEST NOT RUN (TENSORGEARS_ALLOW_NO_GPU=1): {e}");
+            None
+        }
+        Err(e) => panic!("no GPU adapter for the GPU tests: {e}\n(set TENSORGEARS_ALLOW_NO_GPU=1 to run without one)"),
+    }
+}
+
+#[macro_export]
+macro_rules! test_device {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[test]
+            fn cpu() {
+                super::$body(&tensorgears::Device::cpu()).unwrap();
+            }
+            #[test]
+            fn gpu() {
+                if let Some(dev) = super::common::gpu() {
+                    super::$body(&dev).unwrap();
+                }
+            }
+        }
+    };
+}
+
+fn close(got: f32, want: f32, atol: f32, rtol: f32) -> bool {
+    if got.is_nan() || want.is_nan() {
+        return got.is_nan() && want.is_nan();
+    }
+    if got.is_infinite() || want.is_infinite() {
+        return got == want;
+    }
+    (got - want).abs() <= atol + rtol * want.abs()
+}
+
+/// Asserts `got` and `want` agree elementwise within `atol + rtol * |want|`.
+pub fn assert_close_slices(got: &[f32], want: &[f32], atol: f32, rtol: f32, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    let mut worst: Option<(usize, f32)> = None;
+    let mut bad = 0;
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        if !close(g, w, atol, rtol) {
+            bad += 1;
+            let err = (g - w).abs();
+            if worst.is_none_or(|(_, e)| err > e || err.is_nan()) {
+                worst = Some((i, err));
+            }
+        }
+    }
+    if let Some((i, err)) = worst {
+        panic!(
+            "{what}: {bad} of {} elements differ; worst at index {i}: got {}, want {} (error {err}, tolerance {} + {} * |want|)",
+            got.len(), got[i], want[i], atol, rtol
+        );
+    }
+}
+
+/// Asserts two tensors (on any devices) have the same shape and close values.
+pub fn assert_close(got: &Tensor, want: &Tensor, what: &str) -> Result<()> {
+    assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
+    assert_close_slices(&got.to_vec()?, &want.to_vec()?, ATOL, RTOL, what);
+    Ok(())
+}
+
+/// Runs `f` on the CPU and on the GPU copies of `inputs` and asserts the results agree.
+pub fn parity(
+    inputs: &[&Tensor],
+    what: &str,
+    f: impl Fn(&[Tensor]) -> Result<Tensor>,
+) -> Result<()> {
+    let Some(gpu) = gpu() else { return Ok(()) };
+    let cpu = Device::cpu();
+    let on =
+        |d: &Device| -> Result<Vec<Tensor>> { inputs.iter().map(|t| t.to_device(d)).collect() };
+    let want = f(&on(&cpu)?)?;
+    let got = f(&on(&gpu)?)?;
+    assert!(
+        got.device().is_gpu(),
+        "{what}: the GPU result is not on the GPU"
+    );
+    assert_close(&got, &want, what)
+}
