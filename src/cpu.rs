@@ -1,7 +1,7 @@
 //! The CPU backend: the reference implementation every GPU kernel is compared against.
 
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, UnaryOp};
+use crate::ops::{BinaryOp, MatmulDims, ReduceOp, UnaryOp};
 
 /// Host memory of a tensor.
 #[derive(Debug, Clone)]
@@ -47,4 +47,110 @@ pub(crate) fn binary(op: BinaryOp, lhs: &[f32], ll: &Layout, rhs: &[f32], rl: &L
             .map(|(i, j)| op.apply(lhs[i], rhs[j]))
             .collect(),
     }
+}
+
+/// Sum by halves: the rounding error grows with log(n), not n.
+pub(crate) fn pairwise_sum(v: &[f32]) -> f32 {
+    if v.len() <= 64 {
+        v.iter().sum()
+    } else {
+        let (a, b) = v.split_at(v.len() / 2);
+        pairwise_sum(a) + pairwise_sum(b)
+    }
+}
+
+/// Reduces `axis` of the view; for argmax the result holds indices.
+pub(crate) fn reduce(op: ReduceOp, data: &[f32], layout: &Layout, axis: usize) -> CpuStorage {
+    let rows = layout.remove_axis(axis);
+    let (len, stride) = (layout.shape()[axis], layout.strides()[axis]);
+    let row =
+        |base: usize| (0..len).map(move |j| data[(base as isize + j as isize * stride) as usize]);
+    match op {
+        ReduceOp::Sum => CpuStorage::F32(
+            rows.offsets()
+                .map(|b| pairwise_sum(&row(b).collect::<Vec<_>>()))
+                .collect(),
+        ),
+        ReduceOp::Max => CpuStorage::F32(
+            rows.offsets()
+                .map(|b| row(b).fold(f32::NEG_INFINITY, f32::max))
+                .collect(),
+        ),
+        ReduceOp::ArgMax => CpuStorage::U32(
+            rows.offsets()
+                .map(|b| {
+                    let mut best = (f32::NEG_INFINITY, 0u32);
+                    for (j, v) in row(b).enumerate() {
+                        if v > best.0 {
+                            best = (v, j as u32);
+                        }
+                    }
+                    best.1
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Softmax over the last axis of the view, stable: exp(x - max) / sum.
+pub(crate) fn softmax(data: &[f32], layout: &Layout) -> Vec<f32> {
+    let axis = layout.shape().len() - 1;
+    let (len, stride) = (layout.shape()[axis], layout.strides()[axis]);
+    let mut out = Vec::with_capacity(layout.len());
+    for base in layout.remove_axis(axis).offsets() {
+        let row: Vec<f32> = (0..len)
+            .map(|j| data[(base as isize + j as isize * stride) as usize])
+            .collect();
+        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let e: Vec<f32> = row.iter().map(|&x| (x - m).exp()).collect();
+        let s: f32 = e.iter().sum();
+        out.extend(e.iter().map(|&x| x / s));
+    }
+    out
+}
+
+/// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n), through
+/// matrixmultiply's strided sgemm (transposed and sliced operands are read in place).
+pub(crate) fn matmul(a: &[f32], la: &Layout, b: &[f32], lb: &Layout, dims: MatmulDims) -> Vec<f32> {
+    let MatmulDims { batch, m, n, k } = dims;
+    let mut out = vec![0.0f32; batch * m * n];
+    if m == 0 || n == 0 || k == 0 {
+        return out;
+    }
+    let nb = la.shape().len() - 2;
+    let (ra, ca) = (la.strides()[nb], la.strides()[nb + 1]);
+    let (rb, cb) = (lb.strides()[nb], lb.strides()[nb + 1]);
+    // Every element a view reaches lies inside its storage, so the pointers below stay in
+    // bounds for all (i, p) < (m, k) and (p, j) < (k, n).
+    assert!(
+        la.span().1 <= a.len() && lb.span().1 <= b.len(),
+        "matmul view outside its storage"
+    );
+    for ((oa, ob), c) in la
+        .batch_offsets()
+        .into_iter()
+        .zip(lb.batch_offsets())
+        .zip(out.chunks_mut(m * n))
+    {
+        // SAFETY: see above; `c` is an exclusive, contiguous m x n block.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.as_ptr().add(oa),
+                ra,
+                ca,
+                b.as_ptr().add(ob),
+                rb,
+                cb,
+                0.0,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            );
+        }
+    }
+    out
 }

@@ -4,6 +4,8 @@
 //! thing on the CPU and in the WGSL kernels: broadcasting is a stride of zero, a transpose is a
 //! permutation of strides, a slice is an offset plus (possibly negative) strides.
 
+use ndarray::SliceInfoElem;
+
 use crate::{Error, Result};
 
 /// Shape, element strides and starting offset of a tensor view into its storage.
@@ -70,7 +72,6 @@ impl Layout {
         }
     }
 
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn new(shape: Vec<usize>, strides: Vec<isize>, offset: usize) -> Self {
         debug_assert_eq!(shape.len(), strides.len());
         Layout {
@@ -169,6 +170,139 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// The same elements under a new shape; only for contiguous layouts (callers copy first).
+    pub(crate) fn reshape(&self, shape: &[usize]) -> Result<Layout> {
+        let len: Option<usize> = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if len != Some(self.len()) {
+            return Err(Error::Reshape {
+                from: self.shape.clone(),
+                len: self.len(),
+                shape: shape.to_vec(),
+            });
+        }
+        debug_assert!(self.is_contiguous());
+        Ok(Layout {
+            shape: shape.to_vec(),
+            strides: contiguous_strides(shape),
+            offset: self.offset,
+        })
+    }
+
+    /// Axes reordered: axis `i` of the result is axis `axes[i]` of `self`.
+    pub(crate) fn permute(&self, axes: &[usize]) -> Result<Layout> {
+        let mut seen = vec![false; self.shape.len()];
+        let valid = axes.len() == self.shape.len()
+            && axes
+                .iter()
+                .all(|&a| a < seen.len() && !std::mem::replace(&mut seen[a], true));
+        if !valid {
+            return Err(Error::InvalidArgument {
+                op: "permute",
+                msg: format!(
+                    "{axes:?} is not a permutation of the {} axes of shape {:?}",
+                    self.shape.len(),
+                    self.shape
+                ),
+            });
+        }
+        Ok(Layout {
+            shape: axes.iter().map(|&a| self.shape[a]).collect(),
+            strides: axes.iter().map(|&a| self.strides[a]).collect(),
+            offset: self.offset,
+        })
+    }
+
+    /// The view selected by ndarray's `s![..]` elements, with NumPy's bounds: negative indices
+    /// count from the end, an end past the axis is clamped, a start at or past the end gives an
+    /// empty axis. A negative step walks the selected range backwards from its end (ndarray's
+    /// rule: `s![a..b;-1]` is `[a, b)` reversed). Axes not named are kept whole.
+    pub(crate) fn slice(&self, elems: &[SliceInfoElem]) -> Result<Layout> {
+        let named = elems
+            .iter()
+            .filter(|e| !matches!(e, SliceInfoElem::NewAxis))
+            .count();
+        let err = |msg: String| Error::InvalidArgument { op: "slice", msg };
+        if named > self.shape.len() {
+            return Err(err(format!(
+                "{named} indices given for a tensor of shape {:?}",
+                self.shape
+            )));
+        }
+        let (mut shape, mut strides) = (Vec::new(), Vec::new());
+        let mut offset = self.offset as isize;
+        let mut axis = 0;
+        for e in elems {
+            match *e {
+                SliceInfoElem::NewAxis => {
+                    shape.push(1);
+                    strides.push(0);
+                }
+                SliceInfoElem::Index(i) => {
+                    let d = self.shape[axis] as isize;
+                    let j = if i < 0 { i + d } else { i };
+                    if j < 0 || j >= d {
+                        return Err(err(format!(
+                            "index {i} is out of bounds for axis {axis} of size {d}"
+                        )));
+                    }
+                    offset += j * self.strides[axis];
+                    axis += 1;
+                }
+                SliceInfoElem::Slice { start, end, step } => {
+                    if step == 0 {
+                        return Err(err(format!("step 0 on axis {axis}")));
+                    }
+                    let d = self.shape[axis] as isize;
+                    let clamp = |i: isize| if i < 0 { (i + d).max(0) } else { i.min(d) };
+                    let lo = clamp(start);
+                    let hi = end.map_or(d, clamp).max(lo);
+                    let n = (hi - lo + step.abs() - 1) / step.abs();
+                    let first = if step > 0 { lo } else { hi - 1 };
+                    if n > 0 {
+                        offset += first * self.strides[axis];
+                    }
+                    shape.push(n as usize);
+                    strides.push(self.strides[axis] * step);
+                    axis += 1;
+                }
+            }
+        }
+        shape.extend_from_slice(&self.shape[axis..]);
+        strides.extend_from_slice(&self.strides[axis..]);
+        Ok(Layout {
+            shape,
+            strides,
+            offset: offset as usize,
+        })
+    }
+
+    /// A contiguous layout of the same shape (what a copy of this view would have).
+    pub(crate) fn into_contiguous_shape(self) -> Layout {
+        Layout::contiguous(&self.shape)
+    }
+
+    /// Storage offsets of each matrix of a (batch.., rows, cols) layout, in row-major order.
+    pub(crate) fn batch_offsets(&self) -> Vec<usize> {
+        let nb = self.shape.len() - 2;
+        Layout::new(
+            self.shape[..nb].to_vec(),
+            self.strides[..nb].to_vec(),
+            self.offset,
+        )
+        .offsets()
+        .collect()
+    }
+
+    /// The view with `axis` removed, for walking the other axes of a reduction.
+    pub(crate) fn remove_axis(&self, axis: usize) -> Layout {
+        let mut l = self.clone();
+        l.shape.remove(axis);
+        l.strides.remove(axis);
+        l
+    }
+}
+
 /// Iterator over storage offsets of a layout, an odometer over the multi-index.
 pub(crate) struct Offsets<'a> {
     layout: &'a Layout,
@@ -237,6 +371,44 @@ mod tests {
         let l = Layout::new(vec![3, 2], vec![1, 3], 0);
         assert_eq!(l.offsets().collect::<Vec<_>>(), vec![0, 3, 1, 4, 2, 5]);
         assert_eq!(l.span(), (0, 6));
+    }
+
+    fn sl(start: isize, end: Option<isize>, step: isize) -> SliceInfoElem {
+        SliceInfoElem::Slice { start, end, step }
+    }
+
+    #[test]
+    fn slices_follow_numpy_bounds() {
+        let l = Layout::contiguous(&[300, 28, 28]);
+        let batch = l.slice(&[sl(256, Some(384), 1)]).unwrap();
+        assert_eq!(batch.shape(), &[44, 28, 28]);
+        assert_eq!(batch.offset(), 256 * 784);
+        let crop = l
+            .slice(&[sl(0, None, 1), sl(7, Some(-7), 1), sl(7, Some(-7), 1)])
+            .unwrap();
+        assert_eq!(crop.shape(), &[300, 14, 14]);
+        assert_eq!(crop.offset(), 7 * 28 + 7);
+        assert_eq!(l.slice(&[sl(400, None, 1)]).unwrap().shape(), &[0, 28, 28]);
+        assert_eq!(l.slice(&[sl(5, Some(2), 1)]).unwrap().shape(), &[0, 28, 28]);
+        assert!(l.slice(&[sl(0, None, 0)]).is_err());
+        assert!(l.slice(&[SliceInfoElem::Index(300)]).is_err());
+        assert_eq!(
+            l.slice(&[SliceInfoElem::Index(-1)]).unwrap().offset(),
+            299 * 784
+        );
+    }
+
+    #[test]
+    fn negative_steps_walk_the_range_backwards() {
+        let l = Layout::contiguous(&[10]);
+        let r = l.slice(&[sl(2, Some(7), -2)]).unwrap();
+        assert_eq!(r.offsets().collect::<Vec<_>>(), vec![6, 4, 2]);
+        let all = l.slice(&[sl(0, None, -1)]).unwrap();
+        assert_eq!(
+            all.offsets().collect::<Vec<_>>(),
+            (0..10).rev().collect::<Vec<_>>()
+        );
+        assert_eq!(all.span(), (0, 10));
     }
 
     #[test]

@@ -93,3 +93,35 @@ impl UnaryOp {
         }
     }
 }
+
+/// Reductions along one axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReduceOp {
+    Sum,
+    Max,
+    ArgMax,
+}
+
+impl ReduceOp {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum_axis",
+            ReduceOp::Max => "max_axis",
+            ReduceOp::ArgMax => "argmax_axis",
+        }
+    }
+
+    /// The op's code in `shaders/reduce.wgsl`.
+    pub(crate) fn code(self) -> u32 {
+        self as u32
+    }
+}
+
+/// The sizes of a batched matrix product: `batch` products of (m, k) by (k, n).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MatmulDims {
+    pub(crate) batch: usize,
+    pub(crate) m: usize,
+    pub(crate) n: usize,
+    pub(crate) k: usize,
+}

@@ -4,7 +4,7 @@
 use crate::cpu::{self, CpuStorage};
 use crate::gpu::{self, GpuStorage};
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, UnaryOp};
+use crate::ops::{BinaryOp, MatmulDims, ReduceOp, UnaryOp};
 use crate::{DType, Error, Result};
 
 pub(crate) enum Storage {
@@ -62,4 +62,72 @@ impl Storage {
             Storage::Gpu(x) => Storage::Gpu(gpu::contiguous(x, layout)?),
         })
     }
+
+    pub(crate) fn matmul(
+        &self,
+        la: &Layout,
+        rhs: &Storage,
+        lb: &Layout,
+        dims: MatmulDims,
+    ) -> Result<Storage> {
+        Ok(match (self, rhs) {
+            (Storage::Cpu(CpuStorage::F32(a)), Storage::Cpu(CpuStorage::F32(b))) => {
+                check_host_span("matmul", a.len(), la)?;
+                check_host_span("matmul", b.len(), lb)?;
+                Storage::Cpu(CpuStorage::F32(cpu::matmul(a, la, b, lb, dims)))
+            }
+            (Storage::Gpu(a), Storage::Gpu(b)) => {
+                Storage::Gpu(gpu::matmul::matmul(a, la, b, lb, dims)?)
+            }
+            _ => return Err(f32_pair_error("matmul")),
+        })
+    }
+
+    /// Reduces `axis`; the result is contiguous (indices for argmax).
+    pub(crate) fn reduce(&self, op: ReduceOp, layout: &Layout, axis: usize) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(CpuStorage::F32(x)) => Storage::Cpu(cpu::reduce(op, x, layout, axis)),
+            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::reduce(op, x, layout, axis)?),
+            Storage::Cpu(CpuStorage::U32(_)) => return Err(f32_error(op.name())),
+        })
+    }
+
+    pub(crate) fn softmax(&self, layout: &Layout) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(CpuStorage::F32(x)) => {
+                Storage::Cpu(CpuStorage::F32(cpu::softmax(x, layout)))
+            }
+            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::softmax(x, layout)?),
+            Storage::Cpu(CpuStorage::U32(_)) => return Err(f32_error("softmax")),
+        })
+    }
+}
+
+fn f32_error(op: &'static str) -> Error {
+    Error::DTypeMismatch {
+        op,
+        expected: DType::F32,
+        got: DType::U32,
+    }
+}
+
+fn f32_pair_error(op: &'static str) -> Error {
+    Error::InvalidArgument {
+        op,
+        msg: "operands must be f32 tensors on one device".into(),
+    }
+}
+
+/// A view must stay inside its host buffer; layouts are built to, this keeps it a checked fact.
+fn check_host_span(op: &'static str, len: usize, layout: &Layout) -> Result<()> {
+    if layout.len() > 0 && layout.span().1 > len {
+        return Err(Error::InvalidArgument {
+            op,
+            msg: format!(
+                "view reaches element {} of a buffer of {len}",
+                layout.span().1
+            ),
+        });
+    }
+    Ok(())
 }

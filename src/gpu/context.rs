@@ -2,10 +2,11 @@
 //! command encoder that ops record into until somebody needs a result.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wgpu::util::DeviceExt;
 
+use super::matmul::{self, MatmulVariant};
 use crate::{Error, Result};
 
 /// Dispatches recorded before the pending encoder is submitted on its own, so that a long
@@ -23,6 +24,7 @@ pub(crate) struct GpuContext {
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
     pending: Mutex<Pending>,
     errors: Arc<Mutex<Vec<String>>>,
+    matmul_variant: OnceLock<MatmulVariant>,
 }
 
 pub(crate) struct Pipeline {
@@ -110,7 +112,17 @@ impl GpuContext {
             pool: Mutex::default(),
             pending: Mutex::default(),
             errors,
+            matmul_variant: OnceLock::new(),
         })
+    }
+
+    /// The matmul kernel for this adapter, measured on first use.
+    pub(crate) fn matmul_variant(self: &Arc<Self>) -> Result<MatmulVariant> {
+        if let Some(v) = self.matmul_variant.get() {
+            return Ok(*v);
+        }
+        let v = matmul::choose_variant(self)?;
+        Ok(*self.matmul_variant.get_or_init(|| v))
     }
 
     /// The largest buffer one storage binding may cover, in bytes.
@@ -121,11 +133,14 @@ impl GpuContext {
     }
 
     /// The compiled pipeline for `kernel`, compiled on first use and cached by file and entry.
-    pub(crate) fn pipeline(&self, kernel: Kernel) -> Arc<Pipeline> {
+    /// A shader that fails to compile is an error here, before anything is recorded, so one
+    /// bad kernel cannot invalidate the shared encoder.
+    pub(crate) fn pipeline(&self, kernel: Kernel) -> Result<Arc<Pipeline>> {
         let key = (kernel.file, kernel.entry);
         if let Some(p) = lock(&self.pipelines).get(&key) {
-            return p.clone();
+            return Ok(p.clone());
         }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = {
             let mut modules = lock(&self.modules);
             modules
@@ -150,9 +165,16 @@ impl GpuContext {
                 cache: None,
             });
         let layout = pipeline.get_bind_group_layout(0);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            lock(&self.modules).remove(kernel.file);
+            return Err(Error::Gpu(format!(
+                "kernel {} of shaders/{} does not compile: {e}",
+                kernel.entry, kernel.file
+            )));
+        }
         let p = Arc::new(Pipeline { pipeline, layout });
         lock(&self.pipelines).insert(key, p.clone());
-        p
+        Ok(p)
     }
 
     /// A storage buffer of at least `bytes` bytes, recycled from the pool when one of that size
@@ -214,7 +236,7 @@ impl GpuContext {
         buffers: &[(u32, &wgpu::Buffer)],
         workgroups: (u32, u32, u32),
     ) -> Result<()> {
-        let pipeline = self.pipeline(kernel);
+        let pipeline = self.pipeline(kernel)?;
         let info = self
             .device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {

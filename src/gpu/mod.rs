@@ -1,6 +1,8 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
 mod context;
+pub(crate) mod matmul;
+pub(crate) mod reduce;
 
 use std::sync::Arc;
 
@@ -112,7 +114,7 @@ fn strided_info(op: u32, scalar: f32, shape: &[usize], inputs: &[&Layout]) -> Ve
     info
 }
 
-fn check_span(op: &'static str, storage: &GpuStorage, layout: &Layout) -> Result<()> {
+pub(crate) fn check_span(op: &'static str, storage: &GpuStorage, layout: &Layout) -> Result<()> {
     let (_, end) = layout.span();
     if end > storage.len().max(1) && layout.len() > 0 {
         return Err(Error::InvalidArgument {
@@ -126,6 +128,7 @@ fn check_span(op: &'static str, storage: &GpuStorage, layout: &Layout) -> Result
     Ok(())
 }
 
+/// Dispatches `kernel` over `n` elements, one invocation each.
 fn launch(
     ctx: &GpuContext,
     kernel: Kernel,
@@ -133,17 +136,27 @@ fn launch(
     buffers: &[(u32, &wgpu::Buffer)],
     n: usize,
 ) -> Result<()> {
-    if n == 0 {
+    launch_groups(ctx, kernel, info, buffers, n.div_ceil(WG as usize))
+}
+
+/// Dispatches `groups` workgroups, folded into two dimensions when one would exceed the limit.
+fn launch_groups(
+    ctx: &GpuContext,
+    kernel: Kernel,
+    info: &[u32],
+    buffers: &[(u32, &wgpu::Buffer)],
+    groups: usize,
+) -> Result<()> {
+    if groups == 0 {
         return Ok(());
     }
-    let groups = (n as u64).div_ceil(WG as u64);
     let max = ctx.limits.max_compute_workgroups_per_dimension as u64;
-    if groups > max * max {
+    if groups as u64 > max * max {
         return Err(Error::LimitExceeded {
             op: kernel.entry,
-            what: "a dispatch",
-            requested: n as u64 * 4,
-            limit: max * max * WG as u64 * 4,
+            what: "a dispatch (in workgroups)",
+            requested: groups as u64,
+            limit: max * max,
         });
     }
     ctx.dispatch(

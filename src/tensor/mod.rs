@@ -1,6 +1,9 @@
 //! The [`Tensor`] type: construction, attributes and reading values back.
 
 mod elementwise;
+mod matmul;
+mod reduce;
+mod shape;
 
 use std::fmt;
 use std::sync::Arc;
@@ -192,6 +195,16 @@ impl Tensor {
     /// The device holding the tensor.
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// The same storage seen through another layout (a view).
+    pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
+        Tensor {
+            storage: self.storage.clone(),
+            layout,
+            dtype: self.dtype,
+            device: self.device.clone(),
+        }
     }
 
     pub(crate) fn layout(&self) -> &Layout {

@@ -1,0 +1,152 @@
+// Batched matrix products C[z] = A[z] · B[z] over strided operands (a transposed or sliced
+// operand is read in place, never copied). C is contiguous (batch, M, N).
+//
+// info (binding 0), u32:
+//   [0] M  [1] N  [2] K  [3] batches in this dispatch
+//   [4] A row stride  [5] A column stride  [6] B row stride  [7] B column stride   (i32 bits)
+//   [8] first batch of this dispatch   [9..16) unused
+//   [16 .. 16+nb) A offset per batch, [16+nb .. 16+2nb) B offset per batch
+//
+// Two variants with the same contract:
+//   matmul_register: each invocation keeps a 4x4 block of C in registers and reads A and B
+//     straight from memory; no workgroup memory and no barriers. Fast where invocations are
+//     SIMD lanes of a CPU (lavapipe), where barriers are expensive.
+//   matmul_tiled: 64x64 tiles of C per workgroup, A and B staged through workgroup memory in
+//     slices of 16 along K. Fast on real GPUs, where global memory traffic dominates.
+// Both interleave the 4x4 block (rows r, r+8, ... / cols c, c+8, ...) so that neighbouring
+// invocations read neighbouring columns of B.
+
+@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+fn a_offset(z: u32) -> i32 {
+    return bitcast<i32>(info[16u + z]);
+}
+
+fn b_offset(z: u32) -> i32 {
+    return bitcast<i32>(info[16u + info[3] + z]);
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let m = info[0];
+    let n = info[1];
+    let k = info[2];
+    let z = wg.z;
+    let a_rs = bitcast<i32>(info[4]);
+    let a_cs = bitcast<i32>(info[5]);
+    let b_rs = bitcast<i32>(info[6]);
+    let b_cs = bitcast<i32>(info[7]);
+    let row = wg.y * 32u + lid.y;
+    let col = wg.x * 32u + lid.x;
+    // Out-of-range rows and columns read a valid element and are never written, so the K loop
+    // needs no bounds checks.
+    let ao = a_offset(z);
+    let a0 = ao + i32(min(row, m - 1u)) * a_rs;
+    let a1 = ao + i32(min(row + 8u, m - 1u)) * a_rs;
+    let a2 = ao + i32(min(row + 16u, m - 1u)) * a_rs;
+    let a3 = ao + i32(min(row + 24u, m - 1u)) * a_rs;
+    let bo = b_offset(z);
+    let b0 = bo + i32(min(col, n - 1u)) * b_cs;
+    let b1 = bo + i32(min(col + 8u, n - 1u)) * b_cs;
+    let b2 = bo + i32(min(col + 16u, n - 1u)) * b_cs;
+    let b3 = bo + i32(min(col + 24u, n - 1u)) * b_cs;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    var ka = 0;
+    var kb = 0;
+    for (var kk = 0u; kk < k; kk = kk + 1u) {
+        let bv = vec4<f32>(b[b0 + kb], b[b1 + kb], b[b2 + kb], b[b3 + kb]);
+        acc0 = fma(vec4<f32>(a[a0 + ka]), bv, acc0);
+        acc1 = fma(vec4<f32>(a[a1 + ka]), bv, acc1);
+        acc2 = fma(vec4<f32>(a[a2 + ka]), bv, acc2);
+        acc3 = fma(vec4<f32>(a[a3 + ka]), bv, acc3);
+        ka = ka + a_cs;
+        kb = kb + b_rs;
+    }
+    let base = (info[8] + z) * m * n;
+    store_block(base, row, col, m, n, acc0, acc1, acc2, acc3, 8u);
+}
+
+fn store_row(base: u32, r: u32, col: u32, n: u32, v: vec4<f32>, step: u32) {
+    for (var j = 0u; j < 4u; j = j + 1u) {
+        let cc = col + j * step;
+        if (cc < n) {
+            c[base + r * n + cc] = v[j];
+        }
+    }
+}
+
+fn store_block(base: u32, row: u32, col: u32, m: u32, n: u32,
+               v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>, step: u32) {
+    if (row < m) { store_row(base, row, col, n, v0, step); }
+    if (row + step < m) { store_row(base, row + step, col, n, v1, step); }
+    if (row + 2u * step < m) { store_row(base, row + 2u * step, col, n, v2, step); }
+    if (row + 3u * step < m) { store_row(base, row + 3u * step, col, n, v3, step); }
+}
+
+const TILE: u32 = 64u;
+const BK: u32 = 16u;
+var<workgroup> a_tile: array<f32, 1024>; // [BK][TILE]: a_tile[kk * TILE + r]
+var<workgroup> b_tile: array<f32, 1024>; // [BK][TILE]: b_tile[kk * TILE + c]
+
+@compute @workgroup_size(16, 16, 1)
+fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let m = info[0];
+    let n = info[1];
+    let k = info[2];
+    let z = wg.z;
+    let a_rs = bitcast<i32>(info[4]);
+    let a_cs = bitcast<i32>(info[5]);
+    let b_rs = bitcast<i32>(info[6]);
+    let b_cs = bitcast<i32>(info[7]);
+    let ao = a_offset(z);
+    let bo = b_offset(z);
+    let row0 = wg.y * TILE;
+    let col0 = wg.x * TILE;
+    let tid = lid.y * 16u + lid.x;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k0 = 0u; k0 < k; k0 = k0 + BK) {
+        for (var l = 0u; l < 4u; l = l + 1u) {
+            let e = tid + l * 256u;
+            // A: consecutive invocations walk K first, the usual row-major layout.
+            let ar = e / BK;
+            let ak = e % BK;
+            let gr = row0 + ar;
+            let gk = k0 + ak;
+            var av = 0.0;
+            if (gr < m && gk < k) {
+                av = a[ao + i32(gr) * a_rs + i32(gk) * a_cs];
+            }
+            a_tile[ak * TILE + ar] = av;
+            let bk = e / TILE;
+            let bc = e % TILE;
+            let gk2 = k0 + bk;
+            let gc = col0 + bc;
+            var bv = 0.0;
+            if (gk2 < k && gc < n) {
+                bv = b[bo + i32(gk2) * b_rs + i32(gc) * b_cs];
+            }
+            b_tile[bk * TILE + bc] = bv;
+        }
+        workgroupBarrier();
+        for (var kk = 0u; kk < BK; kk = kk + 1u) {
+            let bv = vec4<f32>(b_tile[kk * TILE + lid.x], b_tile[kk * TILE + lid.x + 16u],
+                               b_tile[kk * TILE + lid.x + 32u], b_tile[kk * TILE + lid.x + 48u]);
+            acc0 = fma(vec4<f32>(a_tile[kk * TILE + lid.y]), bv, acc0);
+            acc1 = fma(vec4<f32>(a_tile[kk * TILE + lid.y + 16u]), bv, acc1);
+            acc2 = fma(vec4<f32>(a_tile[kk * TILE + lid.y + 32u]), bv, acc2);
+            acc3 = fma(vec4<f32>(a_tile[kk * TILE + lid.y + 48u]), bv, acc3);
+        }
+        workgroupBarrier();
+    }
+    let base = (info[8] + z) * m * n;
+    store_block(base, row0 + lid.y, col0 + lid.x, m, n, acc0, acc1, acc2, acc3, 16u);
+}

@@ -1,0 +1,275 @@
+//! Launching the matmul kernels, and choosing between the two variants per adapter.
+
+use std::time::{Duration, Instant};
+
+use super::context::{GpuContext, Kernel};
+use super::GpuStorage;
+use crate::layout::Layout;
+use crate::ops::MatmulDims;
+use crate::{Error, Result};
+
+const SOURCE: &str = include_str!("../../shaders/matmul.wgsl");
+
+/// The two matmul kernels of `shaders/matmul.wgsl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MatmulVariant {
+    /// Register blocking only, no workgroup memory: for CPU-emulated adapters.
+    Register,
+    /// Workgroup-memory tiles: for real GPUs.
+    Tiled,
+}
+
+impl MatmulVariant {
+    fn kernel(self) -> Kernel {
+        let entry = match self {
+            MatmulVariant::Register => "matmul_register",
+            MatmulVariant::Tiled => "matmul_tiled",
+        };
+        Kernel {
+            file: "matmul.wgsl",
+            source: SOURCE,
+            entry,
+        }
+    }
+
+    /// Rows and columns of C that one workgroup covers.
+    fn tile(self) -> u32 {
+        match self {
+            MatmulVariant::Register => 32,
+            MatmulVariant::Tiled => 64,
+        }
+    }
+}
+
+/// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n).
+pub(crate) fn matmul(
+    a: &GpuStorage,
+    la: &Layout,
+    b: &GpuStorage,
+    lb: &Layout,
+    dims: MatmulDims,
+) -> Result<GpuStorage> {
+    let variant = a.ctx.matmul_variant()?;
+    matmul_with(variant, a, la, b, lb, dims)
+}
+
+pub(crate) fn matmul_with(
+    variant: MatmulVariant,
+    a: &GpuStorage,
+    la: &Layout,
+    b: &GpuStorage,
+    lb: &Layout,
+    dims: MatmulDims,
+) -> Result<GpuStorage> {
+    super::check_span("matmul", a, la)?;
+    super::check_span("matmul", b, lb)?;
+    let MatmulDims { batch, m, n, k } = dims;
+    let len = batch * m * n;
+    let out = GpuStorage::new(&a.ctx, "matmul", len)?;
+    if len == 0 {
+        return Ok(out);
+    }
+    let ctx = &a.ctx;
+    let max = ctx.limits.max_compute_workgroups_per_dimension as usize;
+    let tile = variant.tile() as usize;
+    let (gx, gy) = (n.div_ceil(tile), m.div_ceil(tile));
+    if gx > max || gy > max {
+        return Err(Error::LimitExceeded {
+            op: "matmul",
+            what: "a result matrix side (in workgroup tiles)",
+            requested: gx.max(gy) as u64,
+            limit: max as u64,
+        });
+    }
+    let nb = la.shape().len() - 2;
+    let (ra, ca) = (la.strides()[nb], la.strides()[nb + 1]);
+    let (rb, cb) = (lb.strides()[nb], lb.strides()[nb + 1]);
+    let (offs_a, offs_b) = (la.batch_offsets(), lb.batch_offsets());
+    // More batches than one dispatch dimension holds go in several dispatches.
+    for first in (0..batch).step_by(max) {
+        let count = (batch - first).min(max);
+        let mut info = vec![
+            m as u32,
+            n as u32,
+            k as u32,
+            count as u32,
+            ra as i32 as u32,
+            ca as i32 as u32,
+            rb as i32 as u32,
+            cb as i32 as u32,
+            first as u32,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ];
+        info.extend(offs_a[first..first + count].iter().map(|&o| o as u32));
+        info.extend(offs_b[first..first + count].iter().map(|&o| o as u32));
+        ctx.dispatch(
+            variant.kernel(),
+            &info,
+            &[(1, a.buffer()), (2, b.buffer()), (3, out.buffer())],
+            (gx as u32, gy as u32, count as u32),
+        )?;
+    }
+    Ok(out)
+}
+
+/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled` when set,
+/// else a short measurement of both on a 256x256x256 product (after a warm-up that compiles
+/// them). It runs once per process and costs tens of milliseconds.
+pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
+    match std::env::var("TENSORGEARS_MATMUL").as_deref() {
+        Ok("register") => return Ok(MatmulVariant::Register),
+        Ok("tiled") => return Ok(MatmulVariant::Tiled),
+        _ => {}
+    }
+    const S: usize = 256;
+    let data: Vec<f32> = (0..S * S).map(|i| (i % 17) as f32 * 0.1).collect();
+    let a = GpuStorage::upload(ctx, "calibrate", bytemuck::cast_slice(&data))?;
+    let l = Layout::contiguous(&[1, S, S]);
+    let dims = MatmulDims {
+        batch: 1,
+        m: S,
+        n: S,
+        k: S,
+    };
+    let mut best = (Duration::MAX, MatmulVariant::Register);
+    for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+        drop(matmul_with(variant, &a, &l, &a, &l, dims)?);
+        ctx.synchronize()?;
+        let start = Instant::now();
+        for _ in 0..2 {
+            drop(matmul_with(variant, &a, &l, &a, &l, dims)?);
+        }
+        ctx.synchronize()?;
+        let t = start.elapsed();
+        if t < best.0 {
+            best = (t, variant);
+        }
+    }
+    Ok(best.1)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Both variants on the named edge cases, against a plain f64 triple loop.
+    use super::*;
+    use crate::Device;
+
+    fn context() -> Option<std::sync::Arc<GpuContext>> {
+        match Device::gpu() {
+            Ok(d) => d.gpu_context().cloned(),
+            Err(e) if std::env::var("TENSORGEARS_ALLOW_NO_GPU").as_deref() == Ok("1") => {
+                eprintln!("GPU TEST NOT RUN (TENSORGEARS_ALLOW_NO_GPU=1): {e}");
+                None
+            }
+            Err(e) => panic!("no GPU adapter for the GPU tests: {e}"),
+        }
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n as u32)
+            .map(|i| {
+                ((i.wrapping_mul(2654435761).wrapping_add(seed * 97)) % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// `a` is (m, k) and `b` is (k, n), each given with its strides, so transposed storage
+    /// is exercised too.
+    fn check(m: usize, k: usize, n: usize, a_t: bool, b_t: bool) {
+        let Some(ctx) = context() else { return };
+        let (a, b) = (values(m * k, 1), values(k * n, 2));
+        let la = if a_t {
+            Layout::new(vec![1, m, k], vec![0, 1, m as isize], 0)
+        } else {
+            Layout::contiguous(&[1, m, k])
+        };
+        let lb = if b_t {
+            Layout::new(vec![1, k, n], vec![0, 1, k as isize], 0)
+        } else {
+            Layout::contiguous(&[1, k, n])
+        };
+        let at = |i: usize, p: usize| a[if a_t { p * m + i } else { i * k + p }] as f64;
+        let bt = |p: usize, j: usize| b[if b_t { j * k + p } else { p * n + j }] as f64;
+        let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
+        let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
+        let dims = MatmulDims { batch: 1, m, n, k };
+        for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+            let out = matmul_with(variant, &ga, &la, &gb, &lb, dims).unwrap();
+            let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
+                    let g = got[i * n + j] as f64;
+                    assert!(
+                        (g - want).abs() <= 1e-4 * (1.0 + (k as f64).sqrt()) + 1e-5 * want.abs(),
+                        "{variant:?} {m}x{k}x{n} (a_t={a_t}, b_t={b_t}) at ({i},{j}): got {g}, want {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_by_one() {
+        check(1, 1, 1, false, false);
+    }
+
+    #[test]
+    fn smaller_than_a_tile() {
+        check(3, 5, 2, false, false);
+    }
+
+    #[test]
+    fn seven_cubed() {
+        check(7, 7, 7, false, false);
+    }
+
+    #[test]
+    fn uneven_tiles() {
+        check(130, 257, 65, false, false);
+    }
+
+    #[test]
+    fn large_k() {
+        check(1, 4096, 1, false, false);
+    }
+
+    #[test]
+    fn mnist_forward_shapes() {
+        check(128, 784, 512, false, false);
+        check(128, 512, 10, false, false);
+    }
+
+    #[test]
+    fn mnist_backprop_transposed_operands() {
+        // x^T · dy: (784 x 128) read from (128 x 784) storage.
+        check(784, 128, 512, true, false);
+        // dy · W^T: (128 x 10) · (10 x 512) with W stored (512 x 10).
+        check(128, 10, 512, false, true);
+    }
+
+    #[test]
+    fn empty_inner_dimension_gives_zeros() {
+        let Some(ctx) = context() else { return };
+        let a = GpuStorage::new(&ctx, "test", 0).unwrap();
+        let la = Layout::contiguous(&[1, 3, 0]);
+        let lb = Layout::contiguous(&[1, 0, 2]);
+        let dims = MatmulDims {
+            batch: 1,
+            m: 3,
+            n: 2,
+            k: 0,
+        };
+        for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+            let out = matmul_with(variant, &a, &la, &a, &lb, dims).unwrap();
+            let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(6).unwrap());
+            assert_eq!(got, vec![0.0; 6], "{variant:?}");
+        }
+    }
+}

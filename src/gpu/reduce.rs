@@ -1,0 +1,117 @@
+//! Launching the reduction and softmax kernels.
+
+use super::context::Kernel;
+use super::{launch_groups, GpuStorage};
+use crate::layout::Layout;
+use crate::ops::ReduceOp;
+use crate::Result;
+
+const REDUCE: Kernel = Kernel {
+    file: "reduce.wgsl",
+    source: include_str!("../../shaders/reduce.wgsl"),
+    entry: "reduce",
+};
+const SOFTMAX: Kernel = Kernel {
+    file: "softmax.wgsl",
+    source: include_str!("../../shaders/softmax.wgsl"),
+    entry: "softmax",
+};
+
+/// Elements one workgroup of `reduce.wgsl` folds (WG * PER there).
+const CHUNK: usize = 4096;
+
+/// The info words shared by `reduce.wgsl` and `softmax.wgsl`.
+fn row_info(
+    rows: &Layout,
+    len: usize,
+    chunks: usize,
+    op: u32,
+    stride: isize,
+    indexed: bool,
+) -> Vec<u32> {
+    let mut info = vec![
+        rows.len() as u32,
+        len as u32,
+        chunks as u32,
+        op,
+        stride as i32 as u32,
+        u32::from(indexed),
+        0,
+        0,
+        rows.shape().len() as u32,
+    ];
+    info.extend(rows.shape().iter().map(|&d| d as u32));
+    info.push(rows.offset() as u32);
+    info.extend(rows.strides().iter().map(|&s| s as i32 as u32));
+    info
+}
+
+/// Reduces `axis` of the view `layout` of `x`. Returns the values and, for argmax, the indices
+/// (as f32 storage holding u32 bits), both contiguous in the shape without `axis`.
+pub(crate) fn reduce(
+    op: ReduceOp,
+    x: &GpuStorage,
+    layout: &Layout,
+    axis: usize,
+) -> Result<GpuStorage> {
+    super::check_span(op.name(), x, layout)?;
+    let ctx = &x.ctx;
+    let mut rows = layout.remove_axis(axis);
+    let mut len = layout.shape()[axis];
+    let mut stride = layout.strides()[axis];
+    let r = rows.len();
+    let mut src: Option<(GpuStorage, GpuStorage)> = None;
+    loop {
+        let chunks = len.div_ceil(CHUNK).max(1);
+        let vals = GpuStorage::new(ctx, op.name(), r * chunks)?;
+        let idxs = GpuStorage::new(ctx, op.name(), r * chunks)?;
+        let info = row_info(&rows, len, chunks, op.code(), stride, src.is_some());
+        let (sv, si) = match &src {
+            Some((v, i)) => (v.buffer(), i.buffer()),
+            None => (x.buffer(), x.buffer()),
+        };
+        launch_groups(
+            ctx,
+            REDUCE,
+            &info,
+            &[(1, sv), (2, si), (3, vals.buffer()), (4, idxs.buffer())],
+            r * chunks,
+        )?;
+        if chunks == 1 {
+            return Ok(if op == ReduceOp::ArgMax { idxs } else { vals });
+        }
+        // The partials are a contiguous (r, chunks) matrix: row i starts at i * chunks.
+        rows = Layout::new(vec![r], vec![chunks as isize], 0);
+        len = chunks;
+        stride = 1;
+        src = Some((vals, idxs));
+    }
+}
+
+/// Softmax over the last axis of the view; the result is contiguous.
+pub(crate) fn softmax(x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> {
+    super::check_span("softmax", x, layout)?;
+    let axis = layout.shape().len() - 1;
+    let rows = layout.remove_axis(axis);
+    let out = GpuStorage::new(&x.ctx, "softmax", layout.len())?;
+    if layout.len() == 0 {
+        return Ok(out);
+    }
+    let info = row_info(
+        &rows,
+        layout.shape()[axis],
+        1,
+        0,
+        layout.strides()[axis],
+        false,
+    );
+    let groups = rows.len().div_ceil(64);
+    launch_groups(
+        &x.ctx,
+        SOFTMAX,
+        &info,
+        &[(1, x.buffer()), (2, out.buffer())],
+        groups,
+    )?;
+    Ok(out)
+}
