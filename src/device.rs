@@ -44,9 +44,22 @@ impl Device {
             .map(|ctx| Device(Inner::Gpu(ctx)))
     }
 
-    /// The GPU when there is one, otherwise the CPU.
+    /// The GPU when there is a real one, otherwise the CPU. An adapter that emulates a GPU on
+    /// the CPU (lavapipe, SwiftShader, WARP: wgpu's `DeviceType::Cpu`) is not chosen: on the
+    /// same cores the CPU path is far faster (see `benches/`); `Device::gpu()` still opens it.
     pub fn auto() -> Device {
-        Device::gpu().unwrap_or_else(|_| Device::cpu())
+        match Device::gpu() {
+            Ok(d) if !d.is_emulated() => d,
+            _ => Device::cpu(),
+        }
+    }
+
+    /// True for a GPU adapter that runs on the CPU (lavapipe, SwiftShader, WARP).
+    pub fn is_emulated(&self) -> bool {
+        match &self.0 {
+            Inner::Cpu => false,
+            Inner::Gpu(ctx) => ctx.info.device_type == wgpu::DeviceType::Cpu,
+        }
     }
 
     /// True for a GPU device.
@@ -71,6 +84,20 @@ impl Device {
         match &self.0 {
             Inner::Cpu => Ok(()),
             Inner::Gpu(ctx) => ctx.synchronize(),
+        }
+    }
+
+    /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
+    /// `"register"` or `"tiled"` (see `shaders/matmul.wgsl`), chosen on first use by timing
+    /// both, or forced with `TENSORGEARS_MATMUL=register|tiled`.
+    pub fn matmul_kernel(&self) -> Result<&'static str> {
+        use crate::gpu::matmul::MatmulVariant;
+        match &self.0 {
+            Inner::Cpu => Ok("matrixmultiply"),
+            Inner::Gpu(ctx) => Ok(match ctx.matmul_variant()? {
+                MatmulVariant::Register => "register",
+                MatmulVariant::Tiled => "tiled",
+            }),
         }
     }
 

@@ -1,0 +1,74 @@
+//! Matrix-product throughput on each device, in FLOP/s (criterion's "elements" are 2·m·n·k).
+//!
+//! `cargo bench --bench matmul` measures the CPU and the GPU with the kernel chosen for the
+//! adapter; `TENSORGEARS_MATMUL=register|tiled cargo bench --bench matmul` forces one GPU
+//! variant. Each GPU iteration ends with `synchronize`, so the time covers the kernel, not
+//! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes.
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::Duration;
+use tensorgears::{Device, Tensor};
+
+fn devices() -> Vec<(String, Device)> {
+    let mut out = vec![("cpu".to_string(), Device::cpu())];
+    match Device::gpu() {
+        Ok(gpu) => {
+            let kernel = gpu.matmul_kernel().expect("matmul kernel");
+            eprintln!("GPU: {gpu}, matmul kernel: {kernel}");
+            out.push((format!("gpu-{kernel}"), gpu));
+        }
+        Err(e) => eprintln!("no GPU, benchmarking the CPU only: {e}"),
+    }
+    out
+}
+
+/// (name, m, k, n, transpose the left operand's storage)
+fn shapes() -> Vec<(&'static str, usize, usize, usize, bool)> {
+    let mut s = vec![
+        ("128x784.784x512", 128, 784, 512, false),
+        ("128x512.512x10", 128, 512, 10, false),
+        ("784x128.128x512(lhs^T)", 784, 128, 512, true),
+        ("128x10.10x512", 128, 10, 512, false),
+    ];
+    if std::env::var("BENCH_SIZES").as_deref() != Ok("mnist") {
+        s.extend([
+            ("256^3", 256, 256, 256, false),
+            ("512^3", 512, 512, 512, false),
+            ("1024^3", 1024, 1024, 1024, false),
+        ]);
+    }
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matmul");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (name, dev) in devices() {
+        for &(shape, m, k, n, lhs_t) in &shapes() {
+            let a = if lhs_t {
+                Tensor::rand_uniform(&[k, m], -1., 1., 1, &dev).and_then(|t| t.t())
+            } else {
+                Tensor::rand_uniform(&[m, k], -1., 1., 1, &dev)
+            }
+            .expect("lhs");
+            let b = Tensor::rand_uniform(&[k, n], -1., 1., 2, &dev).expect("rhs");
+            // Warm-up outside the timing: the first call compiles the pipeline.
+            a.matmul(&b).expect("matmul");
+            dev.synchronize().expect("sync");
+            group.throughput(Throughput::Elements((2 * m * n * k) as u64));
+            group.bench_function(BenchmarkId::new(name.as_str(), shape), |bch| {
+                bch.iter(|| {
+                    let c = a.matmul(&b).expect("matmul");
+                    dev.synchronize().expect("sync");
+                    c
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
