@@ -1,5 +1,7 @@
-// Gathers a strided view into a contiguous buffer, 32-bit word by word, so it serves every
-// dtype. Same info layout as elementwise.wgsl, with one input.
+// Copies a strided view into another strided view of the same shape, 32-bit word by word, so
+// it serves every dtype: a contiguous copy of a transposed or sliced tensor, and writes into a
+// view (Var::set, the gradient of a slice). Same info layout as elementwise.wgsl, with the
+// source as input 0 and the destination as input 1.
 
 @group(0) @binding(0) var<storage, read> info: array<u32>;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
@@ -8,6 +10,23 @@
 const HDR: u32 = 8u;
 const WG: u32 = 256u;
 
+fn index_of(k: u32, idx: u32) -> u32 {
+    let rank = info[1];
+    let base = HDR + rank + k * (rank + 2u);
+    let off = info[base];
+    if (info[base + 1u] == 1u) {
+        return off + idx;
+    }
+    var rem = idx;
+    var o = i32(off);
+    for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
+        let dim = info[HDR + u32(d)];
+        o = o + i32(rem % dim) * bitcast<i32>(info[base + 2u + u32(d)]);
+        rem = rem / dim;
+    }
+    return u32(o);
+}
+
 @compute @workgroup_size(256)
 fn strided_copy(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
@@ -15,15 +34,5 @@ fn strided_copy(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
     if (i >= info[0]) {
         return;
     }
-    let rank = info[1];
-    let base = HDR + rank;
-    var rem = i;
-    var o = i32(info[base]);
-    for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info[HDR + u32(d)];
-        let c = rem % dim;
-        rem = rem / dim;
-        o = o + i32(c) * bitcast<i32>(info[base + 2u + u32(d)]);
-    }
-    dst[i] = src[u32(o)];
+    dst[index_of(1u, i)] = src[index_of(0u, i)];
 }

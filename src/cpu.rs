@@ -1,7 +1,7 @@
 //! The CPU backend: the reference implementation every GPU kernel is compared against.
 
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, MatmulDims, ReduceOp, UnaryOp};
+use crate::ops::{BinaryOp, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 
 /// Host memory of a tensor.
 #[derive(Debug, Clone)]
@@ -153,4 +153,78 @@ pub(crate) fn matmul(a: &[f32], la: &Layout, b: &[f32], lb: &Layout, dims: Matmu
         }
     }
     out
+}
+
+/// Writes `values` (row-major) into the view `layout` of `data`.
+pub(crate) fn scatter<T: Copy>(data: &mut [T], layout: &Layout, values: &[T]) {
+    if layout.is_contiguous() {
+        let start = layout.offset();
+        data[start..start + values.len()].copy_from_slice(values);
+    } else {
+        for (o, &v) in layout.offsets().zip(values) {
+            data[o] = v;
+        }
+    }
+}
+
+/// Log-sum-exp of one row, shifted by its maximum so that ±1e4 logits stay finite.
+fn log_sum_exp(row: &[f32]) -> (f32, f32) {
+    let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let s: f32 = row.iter().map(|&x| (x - m).exp()).sum();
+    (m, s.ln())
+}
+
+/// Mean of `logsumexp(row) - row[label]` over contiguous (batch, classes) logits.
+pub(crate) fn cross_entropy(logits: &[f32], labels: &[u32], classes: usize) -> f32 {
+    let losses: Vec<f32> = logits
+        .chunks(classes.max(1))
+        .zip(labels)
+        .map(|(row, &l)| match row.get(l as usize) {
+            Some(&x) => {
+                let (m, lse) = log_sum_exp(row);
+                m + lse - x
+            }
+            None => f32::NAN,
+        })
+        .collect();
+    pairwise_sum(&losses) / labels.len() as f32
+}
+
+/// `grad * (softmax(row) - onehot(label)) / batch` for each row.
+pub(crate) fn cross_entropy_backward(
+    logits: &[f32],
+    labels: &[u32],
+    grad: f32,
+    classes: usize,
+) -> Vec<f32> {
+    let scale = grad / labels.len() as f32;
+    let mut out = Vec::with_capacity(logits.len());
+    for (row, &l) in logits.chunks(classes.max(1)).zip(labels) {
+        let (m, lse) = log_sum_exp(row);
+        for (j, &x) in row.iter().enumerate() {
+            let p = (x - m - lse).exp();
+            let onehot = if j == l as usize { 1.0 } else { 0.0 };
+            out.push(if (l as usize) < classes {
+                (p - onehot) * scale
+            } else {
+                f32::NAN
+            });
+        }
+    }
+    out
+}
+
+pub(crate) fn optimizer_step(w: &mut [f32], g: &[f32], s: &mut [f32], step: OptimizerStep) {
+    for ((w, &g), s) in w.iter_mut().zip(g).zip(s.iter_mut()) {
+        step.apply(w, g, s);
+    }
+}
+
+impl CpuStorage {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            CpuStorage::F32(v) => v.len(),
+            CpuStorage::U32(v) => v.len(),
+        }
+    }
 }

@@ -22,16 +22,21 @@
 //! - [`Device`], [`Error`], [`DType`].
 #![warn(missing_docs)]
 
+mod autograd;
 mod cpu;
 mod device;
 mod dtype;
 mod error;
 mod gpu;
 mod layout;
+pub mod loss;
+pub mod nn;
 mod ops;
+pub mod optim;
 mod storage;
 mod tensor;
 
+pub use autograd::{Gradients, Var};
 pub use device::Device;
 pub use dtype::DType;
 pub use error::{Error, Result};

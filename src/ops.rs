@@ -9,6 +9,8 @@ pub(crate) enum BinaryOp {
     Mul,
     Div,
     Maximum,
+    /// 1 where `x >= y`, else 0: the mask that routes the gradient of `maximum`.
+    GreaterEqual,
 }
 
 impl BinaryOp {
@@ -19,6 +21,7 @@ impl BinaryOp {
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",
             BinaryOp::Maximum => "maximum",
+            BinaryOp::GreaterEqual => "greater_equal",
         }
     }
 
@@ -35,6 +38,7 @@ impl BinaryOp {
             BinaryOp::Mul => x * y,
             BinaryOp::Div => x / y,
             BinaryOp::Maximum => x.max(y),
+            BinaryOp::GreaterEqual => f32::from(u8::from(x >= y)),
         }
     }
 }
@@ -48,6 +52,8 @@ pub(crate) enum UnaryOp {
     Powf(f32),
     Exp,
     Ln,
+    /// 1 where `x > 0`, else 0: the derivative of relu.
+    Step,
 }
 
 impl UnaryOp {
@@ -59,6 +65,7 @@ impl UnaryOp {
             UnaryOp::Powf(_) => "powf",
             UnaryOp::Exp => "exp",
             UnaryOp::Ln => "ln",
+            UnaryOp::Step => "step",
         }
     }
 
@@ -71,6 +78,7 @@ impl UnaryOp {
             UnaryOp::Powf(_) => 4,
             UnaryOp::Exp => 5,
             UnaryOp::Ln => 6,
+            UnaryOp::Step => 7,
         }
     }
 
@@ -90,6 +98,7 @@ impl UnaryOp {
             UnaryOp::Powf(s) => x.powf(s),
             UnaryOp::Exp => x.exp(),
             UnaryOp::Ln => x.ln(),
+            UnaryOp::Step => f32::from(u8::from(x > 0.0)),
         }
     }
 }
@@ -124,4 +133,30 @@ pub(crate) struct MatmulDims {
     pub(crate) m: usize,
     pub(crate) n: usize,
     pub(crate) k: usize,
+}
+
+/// One in-place optimizer update: `w`, its gradient `g` and its state `s`, element by element.
+/// The formulas, shared by `shaders/optimizer.wgsl` and the CPU:
+/// - `Sgd`: `s = momentum * s - lr * g; w += s` (with momentum 0 this is `w -= lr * g`);
+/// - `RmsProp`: `s = rho * s + (1 - rho) * g^2; w -= lr * g / (sqrt(s) + epsilon)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum OptimizerStep {
+    Sgd { lr: f32, momentum: f32 },
+    RmsProp { lr: f32, rho: f32, epsilon: f32 },
+}
+
+impl OptimizerStep {
+    #[inline]
+    pub(crate) fn apply(self, w: &mut f32, g: f32, s: &mut f32) {
+        match self {
+            OptimizerStep::Sgd { lr, momentum } => {
+                *s = momentum * *s - lr * g;
+                *w += *s;
+            }
+            OptimizerStep::RmsProp { lr, rho, epsilon } => {
+                *s = rho * *s + (1.0 - rho) * g * g;
+                *w -= lr * g / (s.sqrt() + epsilon);
+            }
+        }
+    }
 }

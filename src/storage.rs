@@ -1,106 +1,30 @@
-//! A tensor's memory: host memory or a GPU buffer. Each operation matches on the pair and
+//! A tensor's memory: host memory or a GPU buffer. Each operation matches on the storage and
 //! calls the backend, so adding an op means one CPU function and one kernel launcher.
+//!
+//! Host memory sits behind a lock because a few operations write in place: `Var::set` and the
+//! optimizers' updates. GPU buffers are written by kernels, in queue order.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::cpu::{self, CpuStorage};
 use crate::gpu::{self, GpuStorage};
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, MatmulDims, ReduceOp, UnaryOp};
+use crate::ops::{BinaryOp, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 use crate::{DType, Error, Result};
 
 pub(crate) enum Storage {
-    Cpu(CpuStorage),
+    Cpu(RwLock<CpuStorage>),
     Gpu(GpuStorage),
 }
 
-impl Storage {
-    pub(crate) fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Storage> {
-        Ok(match self {
-            Storage::Cpu(CpuStorage::F32(x)) => {
-                Storage::Cpu(CpuStorage::F32(cpu::unary(op, x, layout)))
-            }
-            Storage::Cpu(CpuStorage::U32(_)) => {
-                return Err(Error::DTypeMismatch {
-                    op: op.name(),
-                    expected: DType::F32,
-                    got: DType::U32,
-                })
-            }
-            Storage::Gpu(x) => Storage::Gpu(gpu::unary(op, x, layout)?),
-        })
-    }
+/// A poisoned lock means a panic elsewhere mid-write of plain numbers; the data is still
+/// memory-safe to read, so carry on rather than cascade the panic.
+fn read(c: &RwLock<CpuStorage>) -> RwLockReadGuard<'_, CpuStorage> {
+    c.read().unwrap_or_else(|p| p.into_inner())
+}
 
-    pub(crate) fn binary(
-        &self,
-        op: BinaryOp,
-        ll: &Layout,
-        rhs: &Storage,
-        rl: &Layout,
-    ) -> Result<Storage> {
-        Ok(match (self, rhs) {
-            (Storage::Cpu(CpuStorage::F32(a)), Storage::Cpu(CpuStorage::F32(b))) => {
-                Storage::Cpu(CpuStorage::F32(cpu::binary(op, a, ll, b, rl)))
-            }
-            (Storage::Gpu(a), Storage::Gpu(b)) => Storage::Gpu(gpu::binary(op, a, ll, b, rl)?),
-            _ => {
-                return Err(Error::InvalidArgument {
-                    op: op.name(),
-                    msg: "operands must be f32 tensors on one device".into(),
-                })
-            }
-        })
-    }
-
-    /// A contiguous copy of the view.
-    pub(crate) fn contiguous(&self, layout: &Layout) -> Result<Storage> {
-        Ok(match self {
-            Storage::Cpu(CpuStorage::F32(x)) => {
-                Storage::Cpu(CpuStorage::F32(cpu::gather(x, layout)))
-            }
-            Storage::Cpu(CpuStorage::U32(x)) => {
-                Storage::Cpu(CpuStorage::U32(cpu::gather(x, layout)))
-            }
-            Storage::Gpu(x) => Storage::Gpu(gpu::contiguous(x, layout)?),
-        })
-    }
-
-    pub(crate) fn matmul(
-        &self,
-        la: &Layout,
-        rhs: &Storage,
-        lb: &Layout,
-        dims: MatmulDims,
-    ) -> Result<Storage> {
-        Ok(match (self, rhs) {
-            (Storage::Cpu(CpuStorage::F32(a)), Storage::Cpu(CpuStorage::F32(b))) => {
-                check_host_span("matmul", a.len(), la)?;
-                check_host_span("matmul", b.len(), lb)?;
-                Storage::Cpu(CpuStorage::F32(cpu::matmul(a, la, b, lb, dims)))
-            }
-            (Storage::Gpu(a), Storage::Gpu(b)) => {
-                Storage::Gpu(gpu::matmul::matmul(a, la, b, lb, dims)?)
-            }
-            _ => return Err(f32_pair_error("matmul")),
-        })
-    }
-
-    /// Reduces `axis`; the result is contiguous (indices for argmax).
-    pub(crate) fn reduce(&self, op: ReduceOp, layout: &Layout, axis: usize) -> Result<Storage> {
-        Ok(match self {
-            Storage::Cpu(CpuStorage::F32(x)) => Storage::Cpu(cpu::reduce(op, x, layout, axis)),
-            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::reduce(op, x, layout, axis)?),
-            Storage::Cpu(CpuStorage::U32(_)) => return Err(f32_error(op.name())),
-        })
-    }
-
-    pub(crate) fn softmax(&self, layout: &Layout) -> Result<Storage> {
-        Ok(match self {
-            Storage::Cpu(CpuStorage::F32(x)) => {
-                Storage::Cpu(CpuStorage::F32(cpu::softmax(x, layout)))
-            }
-            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::softmax(x, layout)?),
-            Storage::Cpu(CpuStorage::U32(_)) => return Err(f32_error("softmax")),
-        })
-    }
+fn write(c: &RwLock<CpuStorage>) -> RwLockWriteGuard<'_, CpuStorage> {
+    c.write().unwrap_or_else(|p| p.into_inner())
 }
 
 fn f32_error(op: &'static str) -> Error {
@@ -111,10 +35,18 @@ fn f32_error(op: &'static str) -> Error {
     }
 }
 
-fn f32_pair_error(op: &'static str) -> Error {
+fn pair_error(op: &'static str) -> Error {
     Error::InvalidArgument {
         op,
         msg: "operands must be f32 tensors on one device".into(),
+    }
+}
+
+/// The f32 data of host storage, or a dtype error.
+fn host_f32<'a>(op: &'static str, c: &'a CpuStorage) -> Result<&'a [f32]> {
+    match c {
+        CpuStorage::F32(v) => Ok(v),
+        CpuStorage::U32(_) => Err(f32_error(op)),
     }
 }
 
@@ -130,4 +62,233 @@ fn check_host_span(op: &'static str, len: usize, layout: &Layout) -> Result<()> 
         });
     }
     Ok(())
+}
+
+impl Storage {
+    pub(crate) fn cpu(data: CpuStorage) -> Storage {
+        Storage::Cpu(RwLock::new(data))
+    }
+
+    fn cpu_f32(data: Vec<f32>) -> Storage {
+        Storage::cpu(CpuStorage::F32(data))
+    }
+
+    pub(crate) fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(c) => {
+                Storage::cpu_f32(cpu::unary(op, host_f32(op.name(), &read(c))?, layout))
+            }
+            Storage::Gpu(x) => Storage::Gpu(gpu::unary(op, x, layout)?),
+        })
+    }
+
+    pub(crate) fn binary(
+        &self,
+        op: BinaryOp,
+        ll: &Layout,
+        rhs: &Storage,
+        rl: &Layout,
+    ) -> Result<Storage> {
+        Ok(match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                let (a, b) = (read(a), read(b));
+                let (a, b) = (host_f32(op.name(), &a)?, host_f32(op.name(), &b)?);
+                Storage::cpu_f32(cpu::binary(op, a, ll, b, rl))
+            }
+            (Storage::Gpu(a), Storage::Gpu(b)) => Storage::Gpu(gpu::binary(op, a, ll, b, rl)?),
+            _ => return Err(pair_error(op.name())),
+        })
+    }
+
+    /// A contiguous copy of the view.
+    pub(crate) fn contiguous(&self, layout: &Layout) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(c) => Storage::cpu(match &*read(c) {
+                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)),
+                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)),
+            }),
+            Storage::Gpu(x) => Storage::Gpu(gpu::contiguous(x, layout)?),
+        })
+    }
+
+    /// The elements of the view in row-major order, on the host.
+    pub(crate) fn to_host(&self, layout: &Layout, dtype: DType) -> Result<CpuStorage> {
+        match self {
+            Storage::Cpu(c) => Ok(match &*read(c) {
+                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)),
+                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)),
+            }),
+            Storage::Gpu(g) => {
+                let bytes = if layout.is_contiguous() && layout.offset() == 0 {
+                    g.read_bytes(layout.len())?
+                } else {
+                    gpu::contiguous(g, layout)?.read_bytes(layout.len())?
+                };
+                Ok(match dtype {
+                    DType::F32 => CpuStorage::F32(bytemuck::pod_collect_to_vec(&bytes)),
+                    DType::U32 => CpuStorage::U32(bytemuck::pod_collect_to_vec(&bytes)),
+                })
+            }
+        }
+    }
+
+    /// Writes the elements of `src` (viewed through `src_layout`) into the view `dst_layout`
+    /// of this storage, in place. Both views have the same shape; dtypes are the caller's.
+    pub(crate) fn assign(
+        &self,
+        dst_layout: &Layout,
+        src: &Storage,
+        src_layout: &Layout,
+    ) -> Result<()> {
+        match (self, src) {
+            (Storage::Cpu(d), Storage::Cpu(s)) => {
+                // Read the source first: it may be this very storage.
+                let values = match &*read(s) {
+                    CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, src_layout)),
+                    CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, src_layout)),
+                };
+                let mut d = write(d);
+                check_host_span("assign", d.len(), dst_layout)?;
+                match (&mut *d, values) {
+                    (CpuStorage::F32(d), CpuStorage::F32(v)) => cpu::scatter(d, dst_layout, &v),
+                    (CpuStorage::U32(d), CpuStorage::U32(v)) => cpu::scatter(d, dst_layout, &v),
+                    _ => return Err(pair_error("assign")),
+                }
+                Ok(())
+            }
+            (Storage::Gpu(d), Storage::Gpu(s)) => gpu::assign(d, dst_layout, s, src_layout),
+            _ => Err(pair_error("assign")),
+        }
+    }
+
+    pub(crate) fn matmul(
+        &self,
+        la: &Layout,
+        rhs: &Storage,
+        lb: &Layout,
+        dims: MatmulDims,
+    ) -> Result<Storage> {
+        Ok(match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                let (a, b) = (read(a), read(b));
+                let (a, b) = (host_f32("matmul", &a)?, host_f32("matmul", &b)?);
+                check_host_span("matmul", a.len(), la)?;
+                check_host_span("matmul", b.len(), lb)?;
+                Storage::cpu_f32(cpu::matmul(a, la, b, lb, dims))
+            }
+            (Storage::Gpu(a), Storage::Gpu(b)) => {
+                Storage::Gpu(gpu::matmul::matmul(a, la, b, lb, dims)?)
+            }
+            _ => return Err(pair_error("matmul")),
+        })
+    }
+
+    /// Reduces `axis`; the result is contiguous (indices for argmax).
+    pub(crate) fn reduce(&self, op: ReduceOp, layout: &Layout, axis: usize) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(c) => Storage::cpu(cpu::reduce(
+                op,
+                host_f32(op.name(), &read(c))?,
+                layout,
+                axis,
+            )),
+            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::reduce(op, x, layout, axis)?),
+        })
+    }
+
+    pub(crate) fn softmax(&self, layout: &Layout) -> Result<Storage> {
+        Ok(match self {
+            Storage::Cpu(c) => {
+                Storage::cpu_f32(cpu::softmax(host_f32("softmax", &read(c))?, layout))
+            }
+            Storage::Gpu(x) => Storage::Gpu(gpu::reduce::softmax(x, layout)?),
+        })
+    }
+
+    /// Mean sparse softmax-cross-entropy of contiguous (batch, classes) logits and (batch,)
+    /// labels; a label out of range gives NaN (the caller validates).
+    pub(crate) fn cross_entropy(
+        &self,
+        labels: &Storage,
+        batch: usize,
+        classes: usize,
+    ) -> Result<Storage> {
+        Ok(match (self, labels) {
+            (Storage::Cpu(x), Storage::Cpu(l)) => {
+                let (x, l) = (read(x), read(l));
+                let CpuStorage::U32(l) = &*l else {
+                    return Err(pair_error("sparse_softmax_cross_entropy"));
+                };
+                Storage::cpu_f32(vec![cpu::cross_entropy(
+                    host_f32("sparse_softmax_cross_entropy", &x)?,
+                    l,
+                    classes,
+                )])
+            }
+            (Storage::Gpu(x), Storage::Gpu(l)) => {
+                Storage::Gpu(gpu::loss::cross_entropy(x, l, batch, classes)?)
+            }
+            _ => return Err(pair_error("sparse_softmax_cross_entropy")),
+        })
+    }
+
+    /// `grad * (softmax(logits) - onehot(labels)) / batch`, `grad` a one-element storage.
+    pub(crate) fn cross_entropy_backward(
+        &self,
+        labels: &Storage,
+        grad: &Storage,
+        batch: usize,
+        classes: usize,
+    ) -> Result<Storage> {
+        let op = "sparse_softmax_cross_entropy";
+        Ok(match (self, labels, grad) {
+            (Storage::Cpu(x), Storage::Cpu(l), Storage::Cpu(g)) => {
+                let (x, l, g) = (read(x), read(l), read(g));
+                let CpuStorage::U32(l) = &*l else {
+                    return Err(pair_error(op));
+                };
+                let g = host_f32(op, &g)?.first().copied().unwrap_or(0.0);
+                Storage::cpu_f32(cpu::cross_entropy_backward(
+                    host_f32(op, &x)?,
+                    l,
+                    g,
+                    classes,
+                ))
+            }
+            (Storage::Gpu(x), Storage::Gpu(l), Storage::Gpu(g)) => {
+                Storage::Gpu(gpu::loss::cross_entropy_backward(x, l, g, batch, classes)?)
+            }
+            _ => return Err(pair_error(op)),
+        })
+    }
+
+    /// One optimizer update of this (contiguous) parameter storage in place, with its gradient
+    /// and its state (velocity or mean square), all of `len` elements.
+    pub(crate) fn optimizer_step(
+        &self,
+        grad: &Storage,
+        state: &Storage,
+        step: OptimizerStep,
+        len: usize,
+    ) -> Result<()> {
+        let op = "optimizer step";
+        match (self, grad, state) {
+            (Storage::Cpu(w), Storage::Cpu(g), Storage::Cpu(s)) => {
+                let g = read(g);
+                let g = host_f32(op, &g)?;
+                let (mut w, mut s) = (write(w), write(s));
+                match (&mut *w, &mut *s) {
+                    (CpuStorage::F32(w), CpuStorage::F32(s)) => {
+                        cpu::optimizer_step(&mut w[..len], &g[..len], &mut s[..len], step)
+                    }
+                    _ => return Err(f32_error(op)),
+                }
+                Ok(())
+            }
+            (Storage::Gpu(w), Storage::Gpu(g), Storage::Gpu(s)) => {
+                gpu::optimizer::step(w, g, s, step, len)
+            }
+            _ => Err(pair_error(op)),
+        }
+    }
 }

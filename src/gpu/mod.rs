@@ -1,7 +1,9 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
 mod context;
+pub(crate) mod loss;
 pub(crate) mod matmul;
+pub(crate) mod optimizer;
 pub(crate) mod reduce;
 
 use std::sync::Arc;
@@ -222,7 +224,8 @@ pub(crate) fn contiguous(x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> 
     check_span("contiguous", x, layout)?;
     let n = layout.len();
     let out = GpuStorage::new(&x.ctx, "contiguous", n)?;
-    let info = strided_info(0, 0.0, layout.shape(), &[layout]);
+    let dst = Layout::contiguous(layout.shape());
+    let info = strided_info(0, 0.0, layout.shape(), &[layout, &dst]);
     launch(
         &x.ctx,
         STRIDED_COPY,
@@ -231,4 +234,33 @@ pub(crate) fn contiguous(x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> 
         n,
     )?;
     Ok(out)
+}
+
+/// Writes the view `src_layout` of `src` into the view `dst_layout` of `dst`, in place.
+pub(crate) fn assign(
+    dst: &GpuStorage,
+    dst_layout: &Layout,
+    src: &GpuStorage,
+    src_layout: &Layout,
+) -> Result<()> {
+    check_span("assign", dst, dst_layout)?;
+    check_span("assign", src, src_layout)?;
+    if std::ptr::eq(dst, src) {
+        // One buffer cannot be bound for reading and writing in one dispatch.
+        let copy = contiguous(src, src_layout)?;
+        return assign(
+            dst,
+            dst_layout,
+            &copy,
+            &Layout::contiguous(src_layout.shape()),
+        );
+    }
+    let info = strided_info(0, 0.0, src_layout.shape(), &[src_layout, dst_layout]);
+    launch(
+        &dst.ctx,
+        STRIDED_COPY,
+        &info,
+        &[(1, src.buffer()), (2, dst.buffer())],
+        src_layout.len(),
+    )
 }

@@ -1,11 +1,12 @@
 //! Element-wise operations, with NumPy broadcasting for the binary ones.
 
+use crate::autograd::Op;
 use crate::layout::broadcast_shapes;
 use crate::ops::{BinaryOp, UnaryOp};
 use crate::{DType, Layout, Result, Tensor};
 
 impl Tensor {
-    fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Result<Tensor> {
+    pub(crate) fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Result<Tensor> {
         let name = op.name();
         self.check_same_device(name, rhs)?;
         for t in [self, rhs] {
@@ -17,25 +18,28 @@ impl Tensor {
         let ll = self.layout().broadcast_to(name, &shape)?;
         let rl = rhs.layout().broadcast_to(name, &shape)?;
         let storage = self.storage().binary(op, &ll, rhs.storage(), &rl)?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             Layout::contiguous(&shape),
             DType::F32,
             self.device().clone(),
-        ))
+        );
+        Ok(out.record(&[self, rhs], || Op::Binary(op, self.clone(), rhs.clone())))
     }
 
-    fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+    pub(crate) fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         if self.dtype() != DType::F32 {
             return Err(self.dtype_error(op.name(), DType::F32));
         }
         let storage = self.storage().unary(op, self.layout())?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             Layout::contiguous(self.shape()),
             DType::F32,
             self.device().clone(),
-        ))
+        );
+        let value = out.clone();
+        Ok(out.record(&[self], || Op::Unary(op, self.clone(), value)))
     }
 
     /// `self + rhs`, broadcasting either side.

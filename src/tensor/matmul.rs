@@ -1,5 +1,6 @@
 //! `matmul` (NumPy's matmul) and `dot` (NumPy's dot), on one batched kernel.
 
+use crate::autograd::Op;
 use crate::layout::broadcast_shapes;
 use crate::ops::MatmulDims;
 use crate::{DType, Error, Layout, Result, Tensor};
@@ -69,7 +70,15 @@ impl Tensor {
             k,
         };
         let storage = a.storage().matmul(&la, b.storage(), &lb, dims)?;
-        let mut shape = with([m, n]);
+        let full = with([m, n]);
+        let product = Tensor::from_storage(
+            storage,
+            Layout::contiguous(&full),
+            DType::F32,
+            self.device().clone(),
+        )
+        .record(&[&a, &b], || Op::Matmul(a.clone(), b.clone()));
+        let mut shape = full;
         if rhs.ndim() == 1 {
             shape.pop();
         }
@@ -77,12 +86,11 @@ impl Tensor {
             let at = shape.len() - if rhs.ndim() == 1 { 1 } else { 2 };
             shape.remove(at);
         }
-        Ok(Tensor::from_storage(
-            storage,
-            Layout::contiguous(&shape),
-            DType::F32,
-            self.device().clone(),
-        ))
+        if shape.len() == product.ndim() {
+            Ok(product)
+        } else {
+            product.reshape(&shape)
+        }
     }
 
     /// NumPy's `dot`: 1-D·1-D is the inner product (a 0-d tensor); 2-D·2-D the matrix product;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 
+use crate::autograd::{Node, Op};
 use crate::cpu::CpuStorage;
 use crate::gpu::{self, GpuStorage};
 use crate::layout::Layout;
@@ -36,6 +37,8 @@ pub struct Tensor {
     layout: Layout,
     dtype: DType,
     device: Device,
+    /// How this tensor was computed from a `Var`; `None` for plain tensors.
+    node: Option<Arc<Node>>,
 }
 
 /// Number of elements of `shape`, or an error when it overflows.
@@ -61,6 +64,7 @@ impl Tensor {
             layout,
             dtype,
             device,
+            node: None,
         }
     }
 
@@ -79,7 +83,7 @@ impl Tensor {
             });
         }
         let storage = match device.gpu_context() {
-            None => Storage::Cpu(data),
+            None => Storage::cpu(data),
             Some(ctx) => Storage::Gpu(GpuStorage::upload(ctx, "from_vec", bytes)?),
         };
         Ok(Tensor::from_storage(
@@ -125,7 +129,7 @@ impl Tensor {
     pub fn full(shape: &[usize], value: f32, device: &Device) -> Result<Tensor> {
         let len = element_count("full", shape)?;
         let storage = match device.gpu_context() {
-            None => Storage::Cpu(CpuStorage::F32(vec![value; len])),
+            None => Storage::cpu(CpuStorage::F32(vec![value; len])),
             Some(ctx) => Storage::Gpu(gpu::fill(ctx, len, value)?),
         };
         Ok(Tensor::from_storage(
@@ -197,14 +201,35 @@ impl Tensor {
         &self.device
     }
 
-    /// The same storage seen through another layout (a view).
+    /// The same storage seen through another layout (a view), untracked: the caller records.
     pub(crate) fn with_layout(&self, layout: Layout) -> Tensor {
         Tensor {
             storage: self.storage.clone(),
             layout,
             dtype: self.dtype,
             device: self.device.clone(),
+            node: None,
         }
+    }
+
+    pub(crate) fn with_node(mut self, node: Node) -> Tensor {
+        self.node = Some(Arc::new(node));
+        self
+    }
+
+    pub(crate) fn node(&self) -> Option<&Arc<Node>> {
+        self.node.as_ref()
+    }
+
+    /// The same values, no longer tracked: operations on the result record nothing.
+    pub fn detach(&self) -> Tensor {
+        self.with_layout(self.layout.clone())
+    }
+
+    /// A read-only view of this (untracked) tensor broadcast to `shape`, with zero strides.
+    pub(crate) fn broadcast_as(&self, shape: &[usize]) -> Result<Tensor> {
+        debug_assert!(!self.is_tracked(), "broadcast_as records no gradient");
+        Ok(self.with_layout(self.layout.broadcast_to("broadcast", shape)?))
     }
 
     pub(crate) fn layout(&self) -> &Layout {
@@ -217,28 +242,7 @@ impl Tensor {
 
     /// The elements in row-major order, copied to host memory.
     fn to_host(&self) -> Result<CpuStorage> {
-        match &*self.storage {
-            Storage::Cpu(_) => match self.storage.contiguous(&self.layout)? {
-                Storage::Cpu(c) => Ok(c),
-                Storage::Gpu(_) => Err(Error::Gpu("a CPU copy produced a GPU buffer".into())),
-            },
-            Storage::Gpu(g) => {
-                let bytes = if self.layout.is_contiguous() && self.layout.offset() == 0 {
-                    g.read_bytes(self.len())?
-                } else {
-                    match self.storage.contiguous(&self.layout)? {
-                        Storage::Gpu(c) => c.read_bytes(self.len())?,
-                        Storage::Cpu(_) => {
-                            return Err(Error::Gpu("a GPU copy produced host memory".into()))
-                        }
-                    }
-                };
-                Ok(match self.dtype {
-                    DType::F32 => CpuStorage::F32(bytemuck::pod_collect_to_vec(&bytes)),
-                    DType::U32 => CpuStorage::U32(bytemuck::pod_collect_to_vec(&bytes)),
-                })
-            }
-        }
+        self.storage.to_host(&self.layout, self.dtype)
     }
 
     /// The `f32` elements in row-major order (waits for the GPU).
@@ -291,12 +295,13 @@ impl Tensor {
             return Ok(self.clone());
         }
         let storage = self.storage.contiguous(&self.layout)?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             Layout::contiguous(self.shape()),
             self.dtype,
             self.device.clone(),
-        ))
+        );
+        Ok(out.record(&[self], || Op::Contiguous(self.clone())))
     }
 
     pub(crate) fn dtype_error(&self, op: &'static str, expected: DType) -> Error {

@@ -1,5 +1,6 @@
 //! Reductions along an axis, and softmax.
 
+use crate::autograd::Op;
 use crate::ops::ReduceOp;
 use crate::{DType, Error, Layout, Result, Tensor};
 
@@ -31,12 +32,17 @@ impl Tensor {
         } else {
             DType::F32
         };
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             Layout::contiguous(&shape),
             dtype,
             self.device().clone(),
-        ))
+        );
+        // Max and argmax pass no gradient (see their docs); a sum passes it to every element.
+        Ok(match op {
+            ReduceOp::Sum => out.record(&[self], || Op::SumAxis(self.clone(), axis)),
+            ReduceOp::Max | ReduceOp::ArgMax => out,
+        })
     }
 
     /// The sum of all elements, as a 0-d tensor (a tree sum: accurate for very long tensors).
@@ -75,12 +81,14 @@ impl Tensor {
         self.sum()?.mul_scalar(1.0 / self.len() as f32)
     }
 
-    /// The maximum along `axis`, which is removed. An empty axis is an error.
+    /// The maximum along `axis`, which is removed. An empty axis is an error. It passes no
+    /// gradient: its result is a plain tensor even when `self` is tracked.
     pub fn max_axis(&self, axis: usize) -> Result<Tensor> {
         self.reduce(ReduceOp::Max, axis)
     }
 
-    /// The index of the maximum along `axis` (the first one among ties), as a `u32` tensor.
+    /// The index of the maximum along `axis` (the first one among ties), as a `u32` tensor
+    /// (untracked).
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};
@@ -104,11 +112,13 @@ impl Tensor {
             });
         }
         let storage = self.storage().softmax(self.layout())?;
-        Ok(Tensor::from_storage(
+        let out = Tensor::from_storage(
             storage,
             Layout::contiguous(self.shape()),
             DType::F32,
             self.device().clone(),
-        ))
+        );
+        let value = out.clone();
+        Ok(out.record(&[self], || Op::Softmax(self.clone(), value)))
     }
 }

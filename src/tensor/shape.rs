@@ -3,6 +3,7 @@
 
 use ndarray::SliceInfoElem;
 
+use crate::autograd::Op;
 use crate::{Result, Tensor};
 
 impl Tensor {
@@ -29,7 +30,9 @@ impl Tensor {
             self.contiguous()?
         };
         let layout = base.layout().reshape(shape)?;
-        Ok(base.with_layout(layout))
+        Ok(base
+            .with_layout(layout)
+            .record(&[self], || Op::Reshape(self.clone())))
     }
 
     /// The axes reversed, like NumPy's `.T` (a view; no copy).
@@ -53,7 +56,9 @@ impl Tensor {
     /// The axes in the order `axes` (axis `i` of the result is axis `axes[i]`); a view.
     pub fn permute(&self, axes: &[usize]) -> Result<Tensor> {
         let layout = self.layout().permute(axes)?;
-        Ok(self.with_layout(layout))
+        Ok(self
+            .with_layout(layout)
+            .record(&[self], || Op::Permute(self.clone(), axes.to_vec())))
     }
 
     /// A view selected with ndarray's [`s!`](crate::s) macro, with NumPy's bounds: negative
@@ -70,8 +75,11 @@ impl Tensor {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn slice<S: AsRef<[SliceInfoElem]>>(&self, info: S) -> Result<Tensor> {
-        let layout = self.layout().slice(info.as_ref())?;
-        Ok(self.with_layout(layout))
+        let elems = info.as_ref();
+        let layout = self.layout().slice(elems)?;
+        Ok(self
+            .with_layout(layout)
+            .record(&[self], || Op::Slice(self.clone(), elems.to_vec())))
     }
 
     /// Rows `start..start + size` of axis 0, the last batch shorter when the axis runs out.

@@ -1,0 +1,80 @@
+// Fused sparse softmax-cross-entropy over contiguous (batch, classes) logits and u32 labels.
+// Each row is shifted by its maximum before exp, so logits of ±1e4 stay finite. A label not
+// below `classes` makes its row NaN (the caller validates labels where that is cheap).
+//
+// info: [0] batch  [1] classes
+
+@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> grad: array<f32>;
+
+const NAN_BITS: u32 = 0x7fc00000u;
+var<workgroup> partial: array<f32, 256>;
+
+// Row maximum and log of the shifted sum of exponentials.
+fn row_stats(r: u32) -> vec2<f32> {
+    let classes = info[1];
+    let base = r * classes;
+    var m = logits[base];
+    for (var j = 1u; j < classes; j = j + 1u) {
+        m = max(m, logits[base + j]);
+    }
+    var s = 0.0;
+    for (var j = 0u; j < classes; j = j + 1u) {
+        s = s + exp(logits[base + j] - m);
+    }
+    return vec2<f32>(m, log(s));
+}
+
+// The mean loss, in one workgroup: rows are strided over the invocations, then folded as a tree.
+@compute @workgroup_size(256)
+fn forward(@builtin(local_invocation_index) lid: u32) {
+    let batch = info[0];
+    let classes = info[1];
+    var acc = 0.0;
+    for (var r = lid; r < batch; r = r + 256u) {
+        let label = labels[r];
+        if (label >= classes) {
+            acc = acc + bitcast<f32>(NAN_BITS);
+        } else {
+            let st = row_stats(r);
+            acc = acc + st.x + st.y - logits[r * classes + label];
+        }
+    }
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var s = 128u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            partial[lid] = partial[lid] + partial[lid + s];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        out[0] = partial[0] / f32(batch);
+    }
+}
+
+// d(loss)/d(logits) = grad * (softmax - onehot) / batch, one invocation per row.
+@compute @workgroup_size(64)
+fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+    let r = (wg.y * nwg.x + wg.x) * 64u + lid;
+    let batch = info[0];
+    let classes = info[1];
+    if (r >= batch) {
+        return;
+    }
+    let label = labels[r];
+    let scale = grad[0] / f32(batch);
+    let st = row_stats(r);
+    let base = r * classes;
+    for (var j = 0u; j < classes; j = j + 1u) {
+        var v = (exp(logits[base + j] - st.x - st.y) - select(0.0, 1.0, j == label)) * scale;
+        if (label >= classes) {
+            v = bitcast<f32>(NAN_BITS);
+        }
+        out[base + j] = v;
+    }
+}

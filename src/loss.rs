@@ -1,0 +1,104 @@
+//! Loss functions.
+
+use crate::autograd::Op;
+use crate::{DType, Error, Layout, Result, Tensor};
+
+fn check(logits: &Tensor, labels: &Tensor) -> Result<(usize, usize)> {
+    const OP: &str = "sparse_softmax_cross_entropy";
+    logits.check_same_device(OP, labels)?;
+    if logits.dtype() != DType::F32 {
+        return Err(logits.dtype_error(OP, DType::F32));
+    }
+    if labels.dtype() != DType::U32 {
+        return Err(labels.dtype_error(OP, DType::U32));
+    }
+    let (batch, classes) = match (logits.shape(), labels.shape()) {
+        (&[b, c], &[l]) if b == l && b > 0 && c > 0 => (b, c),
+        _ => {
+            return Err(Error::InvalidArgument {
+                op: OP,
+                msg: format!(
+                    "needs (batch, classes) logits and (batch,) labels with batch, classes > 0; got {:?} and {:?}",
+                    logits.shape(),
+                    labels.shape()
+                ),
+            })
+        }
+    };
+    Ok((batch, classes))
+}
+
+/// The mean over the batch of `-log(softmax(logits)[label])`, as a 0-d tensor, for
+/// `(batch, classes)` logits and `(batch,)` `u32` labels, computed stably (logits of ±1e4 are
+/// fine). On the GPU the forward pass is one kernel, and so is its gradient,
+/// `(softmax - onehot) / batch`.
+///
+/// A label not below `classes` is an error. Checking it on the GPU reads the labels back,
+/// which waits for the device; a training loop whose labels are known to be valid can use
+/// [`sparse_softmax_cross_entropy_unchecked`].
+///
+/// ```
+/// use tensorgears::{loss, Device, Tensor};
+/// # fn main() -> tensorgears::Result<()> {
+/// let dev = Device::cpu();
+/// let logits = Tensor::from_vec(vec![0., 0., 10000., -10000.], &[2, 2], &dev)?;
+/// let labels = Tensor::from_vec_u32(vec![1, 0], &[2], &dev)?;
+/// let l = loss::sparse_softmax_cross_entropy(&logits, &labels)?.to_scalar()?;
+/// assert!((l - std::f32::consts::LN_2 / 2.0).abs() < 1e-6);
+/// assert!(loss::sparse_softmax_cross_entropy(&logits, &Tensor::from_vec_u32(vec![0, 2], &[2], &dev)?).is_err());
+/// # Ok(()) }
+/// ```
+pub fn sparse_softmax_cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
+    let (_, classes) = check(logits, labels)?;
+    if let Some(&bad) = labels
+        .to_vec_u32()?
+        .iter()
+        .find(|&&l| l as usize >= classes)
+    {
+        return Err(Error::InvalidArgument {
+            op: "sparse_softmax_cross_entropy",
+            msg: format!("label {bad} is out of range for {classes} classes"),
+        });
+    }
+    sparse_softmax_cross_entropy_unchecked(logits, labels)
+}
+
+/// [`sparse_softmax_cross_entropy`] without the label check, so nothing waits for the GPU.
+/// A label not below `classes` makes the loss and its gradient NaN.
+pub fn sparse_softmax_cross_entropy_unchecked(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
+    let (batch, classes) = check(logits, labels)?;
+    let (x, l) = (logits.contiguous()?.detach(), labels.contiguous()?);
+    let storage = x.storage().cross_entropy(l.storage(), batch, classes)?;
+    let out = Tensor::from_storage(
+        storage,
+        Layout::contiguous(&[]),
+        DType::F32,
+        logits.device().clone(),
+    );
+    Ok(out.record(&[logits], || {
+        Op::CrossEntropy(logits.clone(), labels.clone())
+    }))
+}
+
+/// The gradient with respect to the logits, scaled by the upstream gradient `grad` (0-d).
+pub(crate) fn cross_entropy_backward(
+    logits: &Tensor,
+    labels: &Tensor,
+    grad: &Tensor,
+) -> Result<Tensor> {
+    let (batch, classes) = check(logits, labels)?;
+    let (x, l, g) = (
+        logits.contiguous()?,
+        labels.contiguous()?,
+        grad.contiguous()?,
+    );
+    let storage = x
+        .storage()
+        .cross_entropy_backward(l.storage(), g.storage(), batch, classes)?;
+    Ok(Tensor::from_storage(
+        storage,
+        Layout::contiguous(&[batch, classes]),
+        DType::F32,
+        logits.device().clone(),
+    ))
+}
