@@ -78,3 +78,33 @@ fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
         out[base + j] = v;
     }
 }
+
+// How many rows have their largest logit (the first, among ties) at the label, in one
+// workgroup: the accuracy counter of a training loop, read back only when it is shown.
+@compute @workgroup_size(256)
+fn correct(@builtin(local_invocation_index) lid: u32) {
+    let batch = info[0];
+    let classes = info[1];
+    var acc = 0.0;
+    for (var r = lid; r < batch; r = r + 256u) {
+        let base = r * classes;
+        var best = 0u;
+        for (var j = 1u; j < classes; j = j + 1u) {
+            if (logits[base + j] > logits[base + best]) {
+                best = j;
+            }
+        }
+        acc = acc + select(0.0, 1.0, best == labels[r]);
+    }
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var s = 128u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            partial[lid] = partial[lid] + partial[lid + s];
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        out[0] = partial[0];
+    }
+}

@@ -228,3 +228,36 @@ impl CpuStorage {
         }
     }
 }
+
+/// How many rows have their first maximal logit at the label.
+pub(crate) fn count_correct(logits: &[f32], labels: &[u32], classes: usize) -> f32 {
+    logits
+        .chunks(classes.max(1))
+        .zip(labels)
+        .filter(|(row, &l)| {
+            let best = row
+                .iter()
+                .enumerate()
+                .fold(0, |b, (j, &v)| if v > row[b] { j } else { b });
+            best == l as usize
+        })
+        .count() as f32
+}
+
+/// The rows `samples` of packed u8 `pixels` as f32 in [0, 1], with their labels.
+pub(crate) fn gather_batch(
+    pixels: &[u8],
+    labels: &[u32],
+    samples: &[usize],
+    features: usize,
+) -> (Vec<f32>, Vec<u32>) {
+    let mut x = Vec::with_capacity(samples.len() * features);
+    for &s in samples {
+        x.extend(
+            pixels[s * features..(s + 1) * features]
+                .iter()
+                .map(|&p| p as f32 / 255.0),
+        );
+    }
+    (x, samples.iter().map(|&s| labels[s]).collect())
+}

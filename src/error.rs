@@ -112,6 +112,22 @@ pub enum Error {
         /// The device's limit.
         limit: u64,
     },
+    /// A data file is missing, unreadable, malformed or fails its checksum.
+    #[error("{file}: {msg}")]
+    Data {
+        /// The file (or directory) concerned.
+        file: String,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// A download failed.
+    #[error("downloading {url}: {msg}")]
+    Download {
+        /// The address.
+        url: String,
+        /// What went wrong.
+        msg: String,
+    },
     /// The GPU reported an error (validation, lost device, failed mapping).
     #[error("GPU error: {0}")]
     Gpu(String),

@@ -24,6 +24,7 @@
 
 mod autograd;
 mod cpu;
+pub mod data;
 mod device;
 mod dtype;
 mod error;

@@ -102,3 +102,28 @@ pub(crate) fn cross_entropy_backward(
         logits.device().clone(),
     ))
 }
+
+/// How many rows of `(batch, classes)` logits have their largest value (the first, among
+/// ties) at the label, as a 0-d f32 tensor that stays on the device: a training loop adds
+/// these up and reads the total only when it shows it. Untracked.
+///
+/// ```
+/// use tensorgears::{loss, Device, Tensor};
+/// # fn main() -> tensorgears::Result<()> {
+/// let dev = Device::cpu();
+/// let logits = Tensor::from_vec(vec![0.1, 0.9, 0.8, 0.2, 0.5, 0.5], &[3, 2], &dev)?;
+/// let labels = Tensor::from_vec_u32(vec![1, 1, 0], &[3], &dev)?;
+/// assert_eq!(loss::count_correct(&logits, &labels)?.to_scalar()?, 2.0);
+/// # Ok(()) }
+/// ```
+pub fn count_correct(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
+    let (batch, classes) = check(logits, labels)?;
+    let (x, l) = (logits.contiguous()?, labels.contiguous()?);
+    let storage = x.storage().count_correct(l.storage(), batch, classes)?;
+    Ok(Tensor::from_storage(
+        storage,
+        Layout::contiguous(&[]),
+        DType::F32,
+        logits.device().clone(),
+    ))
+}

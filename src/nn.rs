@@ -1,6 +1,11 @@
 //! Layers and models: the chapter's `NaiveDense` and `NaiveSequential`, made real.
 
-use crate::{Device, Result, Tensor, Var};
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::data::Dataset;
+use crate::optim::Optimizer;
+use crate::{loss, Device, Error, Result, Tensor, Var};
 
 /// What a [`Dense`] layer applies to `x · W + b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,4 +144,205 @@ impl Sequential {
     pub fn layers(&self) -> &[Dense] {
         &self.layers
     }
+
+    /// The output before a final softmax: what the fused cross-entropy takes. (Softmax keeps
+    /// the order of its inputs, so the predicted class is the same.)
+    pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let last = i + 1 == self.layers.len();
+            h = if last && layer.activation == Activation::Softmax {
+                h.matmul(layer.w.as_tensor())?.add(layer.b.as_tensor())?
+            } else {
+                layer.forward(&h)?
+            };
+        }
+        Ok(h)
+    }
+
+    /// The predicted class of each row of `x`, as a `u32` tensor.
+    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
+        self.logits(&x.detach())?.argmax_axis(1)
+    }
+
+    /// One epoch of training on `data` with the fused sparse softmax-cross-entropy of
+    /// [`Sequential::logits`]: forward, backward and `optimizer.step` for each batch (shuffled
+    /// with `shuffle_seed` when given). The running loss and accuracy stay on the device;
+    /// `progress` is called after every step and reads them only if it asks
+    /// ([`Progress::running`]), so a loop that shows them every few steps waits for the device
+    /// only then. The labels must be below the number of outputs (a [`Dataset`] of MNIST's
+    /// are); an out-of-range one makes the loss NaN rather than stopping the device to check.
+    pub fn train_epoch(
+        &self,
+        data: &Dataset,
+        batch_size: usize,
+        optimizer: &mut dyn Optimizer,
+        shuffle_seed: Option<u64>,
+        mut progress: impl FnMut(&Progress) -> Result<()>,
+    ) -> Result<EpochStats> {
+        let batches = data.batches(batch_size, shuffle_seed)?;
+        let steps = batches.num_batches();
+        let weights = self.weights();
+        let mut p = Progress {
+            step: 0,
+            steps,
+            seen: 0,
+            loss_sum: Tensor::scalar(0.0, data.device())?,
+            correct: Tensor::scalar(0.0, data.device())?,
+        };
+        for batch in batches {
+            let (x, y) = batch?;
+            let logits = self.logits(&x)?;
+            let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, &y)?;
+            optimizer.step(&weights, &loss.backward()?)?;
+            p.loss_sum = p.loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
+            p.correct = p.correct.add(&loss::count_correct(&logits.detach(), &y)?)?;
+            p.seen += y.len();
+            p.step += 1;
+            progress(&p)?;
+        }
+        let (loss, accuracy) = p.running()?;
+        Ok(EpochStats {
+            loss,
+            accuracy,
+            samples: p.seen,
+        })
+    }
+
+    /// Mean sparse softmax-cross-entropy and accuracy over `data`, in batches. The sums stay
+    /// on the device until the end: one readback for the whole set.
+    pub fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<(f32, f32)> {
+        if data.is_empty() {
+            return Err(Error::InvalidArgument {
+                op: "evaluate",
+                msg: "the data set is empty".into(),
+            });
+        }
+        let mut loss_sum = Tensor::scalar(0.0, data.device())?;
+        let mut correct = Tensor::scalar(0.0, data.device())?;
+        for batch in data.batches(batch_size, None)? {
+            let (x, y) = batch?;
+            let z = self.logits(&x)?.detach();
+            let rows = y.len() as f32;
+            loss_sum = loss_sum
+                .add(&loss::sparse_softmax_cross_entropy_unchecked(&z, &y)?.mul_scalar(rows)?)?;
+            correct = correct.add(&loss::count_correct(&z, &y)?)?;
+        }
+        let n = data.len() as f32;
+        Ok((loss_sum.to_scalar()? / n, correct.to_scalar()? / n))
+    }
+
+    /// Writes the weights to a safetensors file: `layers.{i}.weight` (inputs, outputs) and
+    /// `layers.{i}.bias`, with each layer's activation in the metadata.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |msg: String| Error::Data {
+            file: path.display().to_string(),
+            msg,
+        };
+        let mut tensors = Vec::new();
+        let mut meta = HashMap::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            for (name, var) in [("weight", &layer.w), ("bias", &layer.b)] {
+                let t = var.as_tensor();
+                let bytes: Vec<u8> = t.to_vec()?.iter().flat_map(|v| v.to_le_bytes()).collect();
+                tensors.push((format!("layers.{i}.{name}"), t.shape().to_vec(), bytes));
+            }
+            let act = match layer.activation {
+                Activation::Relu => "relu",
+                Activation::Softmax => "softmax",
+                Activation::None => "none",
+            };
+            meta.insert(format!("layers.{i}.activation"), act.to_string());
+        }
+        meta.insert("layers".to_string(), self.layers.len().to_string());
+        let views = tensors
+            .iter()
+            .map(|(name, shape, bytes)| {
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
+                    .map(|v| (name.clone(), v))
+                    .map_err(|e| io(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        safetensors::serialize_to_file(views, Some(meta), path).map_err(|e| io(e.to_string()))
+    }
+
+    /// Reads a model written by [`Sequential::save`] onto `device`.
+    pub fn load(path: &Path, device: &Device) -> Result<Sequential> {
+        let bad = |msg: String| Error::Data {
+            file: path.display().to_string(),
+            msg,
+        };
+        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let (_, meta) =
+            safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
+        let info = meta.metadata().clone().unwrap_or_default();
+        let count: usize = info
+            .get("layers")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| bad("no layer count in the metadata: not a tensorgears model".into()))?;
+        let tensor = |name: String| -> Result<Tensor> {
+            let v = st.tensor(&name).map_err(|e| bad(format!("{name}: {e}")))?;
+            if v.dtype() != safetensors::Dtype::F32 {
+                return Err(bad(format!("{name} is {:?}, not F32", v.dtype())));
+            }
+            let data: Vec<f32> = v
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            Tensor::from_vec(data, v.shape(), device)
+        };
+        let mut layers = Vec::with_capacity(count);
+        for i in 0..count {
+            let activation = match info
+                .get(&format!("layers.{i}.activation"))
+                .map(String::as_str)
+            {
+                Some("relu") => Activation::Relu,
+                Some("softmax") => Activation::Softmax,
+                Some("none") => Activation::None,
+                other => return Err(bad(format!("layer {i} has activation {other:?}"))),
+            };
+            let w = tensor(format!("layers.{i}.weight"))?;
+            let b = tensor(format!("layers.{i}.bias"))?;
+            layers.push(Dense::from_tensors(w, b, activation)?);
+        }
+        Ok(Sequential::new(layers))
+    }
+}
+
+/// Where an epoch of [`Sequential::train_epoch`] stands.
+pub struct Progress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps in the epoch.
+    pub steps: usize,
+    /// Samples seen.
+    pub seen: usize,
+    loss_sum: Tensor,
+    correct: Tensor,
+}
+
+impl Progress {
+    /// Mean loss and accuracy so far. Reads two numbers back from the device, so it waits for
+    /// the steps recorded so far to finish.
+    pub fn running(&self) -> Result<(f32, f32)> {
+        let n = self.seen.max(1) as f32;
+        Ok((
+            self.loss_sum.to_scalar()? / n,
+            self.correct.to_scalar()? / n,
+        ))
+    }
+}
+
+/// The outcome of one epoch of training.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochStats {
+    /// Mean training loss over the epoch.
+    pub loss: f32,
+    /// Training accuracy over the epoch.
+    pub accuracy: f32,
+    /// Samples trained on.
+    pub samples: usize,
 }

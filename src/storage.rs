@@ -232,6 +232,33 @@ impl Storage {
         })
     }
 
+    /// How many rows of contiguous (batch, classes) logits have their first maximum at the
+    /// label, as a one-element f32 storage.
+    pub(crate) fn count_correct(
+        &self,
+        labels: &Storage,
+        batch: usize,
+        classes: usize,
+    ) -> Result<Storage> {
+        Ok(match (self, labels) {
+            (Storage::Cpu(x), Storage::Cpu(l)) => {
+                let (x, l) = (read(x), read(l));
+                let CpuStorage::U32(l) = &*l else {
+                    return Err(pair_error("count_correct"));
+                };
+                Storage::cpu_f32(vec![cpu::count_correct(
+                    host_f32("count_correct", &x)?,
+                    l,
+                    classes,
+                )])
+            }
+            (Storage::Gpu(x), Storage::Gpu(l)) => {
+                Storage::Gpu(gpu::loss::count_correct(x, l, batch, classes)?)
+            }
+            _ => return Err(pair_error("count_correct")),
+        })
+    }
+
     /// `grad * (softmax(logits) - onehot(labels)) / batch`, `grad` a one-element storage.
     pub(crate) fn cross_entropy_backward(
         &self,
@@ -260,6 +287,51 @@ impl Storage {
             }
             _ => return Err(pair_error(op)),
         })
+    }
+
+    /// Rows `start..start + rows` (through `order` when given) of a data set of packed u8
+    /// rows (`self`) and u32 `labels`: f32 features in [0, 1] and u32 labels.
+    pub(crate) fn gather_batch(
+        &self,
+        labels: &Storage,
+        order: Option<&Storage>,
+        start: usize,
+        rows: usize,
+        features: usize,
+    ) -> Result<(Storage, Storage)> {
+        let op = "batch";
+        match (self, labels, order) {
+            (Storage::Cpu(w), Storage::Cpu(l), order) => {
+                let (w, l) = (read(w), read(l));
+                let (CpuStorage::U32(w), CpuStorage::U32(l)) = (&*w, &*l) else {
+                    return Err(pair_error(op));
+                };
+                let order = match order {
+                    Some(Storage::Cpu(o)) => match &*read(o) {
+                        CpuStorage::U32(o) => Some(o[start..start + rows].to_vec()),
+                        CpuStorage::F32(_) => return Err(pair_error(op)),
+                    },
+                    Some(Storage::Gpu(_)) => return Err(pair_error(op)),
+                    None => None,
+                };
+                let samples: Vec<usize> = match order {
+                    Some(o) => o.iter().map(|&s| s as usize).collect(),
+                    None => (start..start + rows).collect(),
+                };
+                let (x, y) = cpu::gather_batch(bytemuck::cast_slice(w), l, &samples, features);
+                Ok((Storage::cpu_f32(x), Storage::cpu(CpuStorage::U32(y))))
+            }
+            (Storage::Gpu(w), Storage::Gpu(l), order) => {
+                let order = match order {
+                    Some(Storage::Gpu(o)) => Some(o),
+                    Some(Storage::Cpu(_)) => return Err(pair_error(op)),
+                    None => None,
+                };
+                let (x, y) = gpu::data::gather(w, l, order, start, rows, features)?;
+                Ok((Storage::Gpu(x), Storage::Gpu(y)))
+            }
+            _ => Err(pair_error(op)),
+        }
     }
 
     /// One optimizer update of this (contiguous) parameter storage in place, with its gradient

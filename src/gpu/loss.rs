@@ -63,3 +63,32 @@ pub(crate) fn cross_entropy_backward(
     )?;
     Ok(out)
 }
+
+const CORRECT: Kernel = Kernel {
+    file: "loss.wgsl",
+    source: SOURCE,
+    entry: "correct",
+};
+
+/// The number of rows whose first maximal logit is at the label, as a one-element f32 buffer.
+pub(crate) fn count_correct(
+    logits: &GpuStorage,
+    labels: &GpuStorage,
+    batch: usize,
+    classes: usize,
+) -> Result<GpuStorage> {
+    let out = GpuStorage::new(&logits.ctx, "count_correct", 1)?;
+    let info = [batch as u32, classes as u32];
+    launch_groups(
+        &logits.ctx,
+        CORRECT,
+        &info,
+        &[
+            (1, logits.buffer()),
+            (2, labels.buffer()),
+            (3, out.buffer()),
+        ],
+        1,
+    )?;
+    Ok(out)
+}

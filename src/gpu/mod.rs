@@ -1,6 +1,7 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
 mod context;
+pub(crate) mod data;
 pub(crate) mod loss;
 pub(crate) mod matmul;
 pub(crate) mod optimizer;

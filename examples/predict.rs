@@ -1,0 +1,86 @@
+//! Classifies MNIST test images with weights saved by `train_mnist --save`, printing each digit
+//! as ASCII art beside the prediction.
+//!
+//! cargo run --release --example train_mnist -- --save model.safetensors
+//! cargo run --release --example predict -- --model model.safetensors 0 1 2
+use std::path::PathBuf;
+
+use clap::Parser;
+use tensorgears::data::mnist;
+use tensorgears::nn::Sequential;
+use tensorgears::{Device, Tensor};
+
+/// Classify MNIST test images by index.
+#[derive(Parser, Debug)]
+struct Args {
+    /// Weights written by `train_mnist --save`.
+    #[arg(long, default_value = "model.safetensors")]
+    model: PathBuf,
+    /// Directory of the IDX files (default: $MNIST_DIR, else the cache, downloading).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Run on the CPU even when there is a GPU.
+    #[arg(long)]
+    cpu: bool,
+    /// Indices into the 10,000 test images.
+    #[arg(default_values_t = [0usize, 1, 2])]
+    indices: Vec<usize>,
+}
+
+/// The image as text, darker pixels as denser characters.
+fn ascii(pixels: &[u8], cols: usize) -> Vec<String> {
+    const RAMP: &[u8] = b" .:-=+*#%@";
+    pixels
+        .chunks(cols)
+        .map(|row| {
+            row.iter()
+                .map(|&p| RAMP[p as usize * (RAMP.len() - 1) / 255] as char)
+                .collect()
+        })
+        .collect()
+}
+
+fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> tensorgears::Result<()> {
+    let dev = if args.cpu {
+        Device::cpu()
+    } else {
+        Device::auto()
+    };
+    let model = Sequential::load(&args.model, &dev)?;
+    let data = mnist::load(args.data.as_deref())?;
+    let images = &data.test_images;
+    for &i in &args.indices {
+        let Some(pixels) = images.image(i) else {
+            eprintln!(
+                "index {i} is out of range: there are {} test images",
+                images.count
+            );
+            continue;
+        };
+        let x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        let x = Tensor::from_vec(x, &[1, pixels.len()], &dev)?;
+        let probs = model.logits(&x)?.softmax()?.to_vec()?;
+        let predicted = model.predict(&x)?.to_vec_u32()?[0] as usize;
+        let art = ascii(pixels, images.cols);
+        let notes = [
+            format!("test image {i}"),
+            format!("predicted: {predicted} (p = {:.3})", probs[predicted]),
+            format!("label:     {}", data.test_labels[i]),
+        ];
+        for (r, line) in art.iter().enumerate() {
+            println!(
+                "{line}  {}",
+                notes.get(r.wrapping_sub(12)).map_or("", String::as_str)
+            );
+        }
+        println!();
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The chapter's first network: Dense(512, relu) -> Dense(10), sparse softmax-cross-entropy,
+//! RMSprop, batch 128, 5 epochs, on MNIST.
+//!
+//! cargo run --release --example train_mnist -- [--device auto|gpu|cpu] [--epochs 5] ...
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use tensorgears::data::{mnist, Dataset};
+use tensorgears::nn::{Activation, Dense, Sequential};
+use tensorgears::optim::{Optimizer, RmsProp, Sgd};
+use tensorgears::Device;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DeviceArg {
+    /// A real GPU if there is one, else the CPU.
+    Auto,
+    /// The GPU adapter wgpu finds, even a CPU-emulated one.
+    Gpu,
+    /// The CPU path.
+    Cpu,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OptimizerArg {
+    Rmsprop,
+    Sgd,
+}
+
+/// Train Dense(512, relu) -> Dense(10) on MNIST and report the test accuracy.
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceArg,
+    #[arg(long, default_value_t = 5)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f32,
+    #[arg(long, value_enum, default_value = "rmsprop")]
+    optimizer: OptimizerArg,
+    /// Seed of the initial weights and of the shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Directory of the four IDX files (default: $MNIST_DIR, else the cache, downloading).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Train on the first N images only, for a quick run.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Write the trained weights to this safetensors file.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Steps between progress updates (each reads the running loss back once).
+    #[arg(long, default_value_t = 20)]
+    report_every: usize,
+}
+
+fn pick_device(arg: DeviceArg) -> tensorgears::Result<Device> {
+    match arg {
+        DeviceArg::Cpu => Ok(Device::cpu()),
+        DeviceArg::Gpu => Device::gpu(),
+        DeviceArg::Auto => match Device::gpu() {
+            Ok(d) if !d.is_emulated() => Ok(d),
+            Ok(d) => {
+                println!("only a CPU-emulated GPU adapter ({d}) was found: training on the CPU path, which is faster here (--device gpu uses the adapter anyway)");
+                Ok(Device::cpu())
+            }
+            Err(e) => {
+                println!("no GPU: training on the CPU ({e})");
+                Ok(Device::cpu())
+            }
+        },
+    }
+}
+
+fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> tensorgears::Result<()> {
+    let dev = pick_device(args.device)?;
+    println!("device: {dev}");
+    let data = mnist::load(args.data.as_deref())?;
+    let train = Dataset::from_images(&data.train_images, &data.train_labels, args.limit, &dev)?;
+    let test = Dataset::from_images(&data.test_images, &data.test_labels, None, &dev)?;
+    println!("train: {} images, test: {} images", train.len(), test.len());
+
+    let model = Sequential::new(vec![
+        Dense::new(784, 512, Activation::Relu, args.seed, &dev)?,
+        Dense::new(512, 10, Activation::None, args.seed.wrapping_add(1), &dev)?,
+    ]);
+    let mut optimizer: Box<dyn Optimizer> = match args.optimizer {
+        OptimizerArg::Rmsprop => Box::new(RmsProp::new(args.lr)),
+        OptimizerArg::Sgd => Box::new(Sgd::new(args.lr)),
+    };
+    let style = ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+
+    for epoch in 1..=args.epochs {
+        let start = Instant::now();
+        let steps = train.len().div_ceil(args.batch_size.max(1));
+        let bar = ProgressBar::new(steps as u64).with_style(style.clone());
+        bar.set_prefix(format!("{epoch}/{}", args.epochs));
+        let seed = args.seed.wrapping_mul(1000).wrapping_add(epoch as u64);
+        let stats = model.train_epoch(
+            &train,
+            args.batch_size,
+            optimizer.as_mut(),
+            Some(seed),
+            |p| {
+                bar.inc(1);
+                // Reading the running loss waits for the device: only every few steps.
+                if p.step % args.report_every.max(1) == 0 {
+                    let (loss, acc) = p.running()?;
+                    bar.set_message(format!("loss {loss:.4} accuracy {acc:.4}"));
+                }
+                Ok(())
+            },
+        )?;
+        let (loss, acc, seen) = (stats.loss, stats.accuracy, stats.samples);
+        let secs = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        println!(
+            "epoch {epoch}/{}: loss {loss:.4}, accuracy {acc:.4}, {secs:.1} s, {:.0} samples/s",
+            args.epochs,
+            seen as f64 / secs
+        );
+    }
+    let start = Instant::now();
+    let (test_loss, test_acc) = model.evaluate(&test, 1000)?;
+    println!(
+        "test loss: {test_loss:.4} ({:.1} s)",
+        start.elapsed().as_secs_f64()
+    );
+    println!("test accuracy: {test_acc:.4}");
+    if let Some(path) = &args.save {
+        model.save(path)?;
+        println!("weights saved to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+// Builds one batch on the device from a data set uploaded once: rows of u8 features packed
+// four to a u32 word, and u32 labels. Row r of the batch is sample `start + r`, or
+// `order[start + r]` when the epoch is shuffled; its features become f32 in [0, 1].
+//
+// info: [0] start  [1] rows in the batch  [2] features per row  [3] 1 when shuffled
+
+@group(0) @binding(0) var<storage, read> info: array<u32>;
+@group(0) @binding(1) var<storage, read> words: array<u32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read> order: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out_x: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out_y: array<u32>;
+
+@compute @workgroup_size(256)
+fn gather(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let i = (wg.y * nwg.x + wg.x) * 256u + lid;
+    let features = info[2];
+    if (i >= info[1] * features) {
+        return;
+    }
+    let r = i / features;
+    let j = i % features;
+    var sample = info[0] + r;
+    if (info[3] == 1u) {
+        sample = order[sample];
+    }
+    let byte = sample * features + j;
+    let v = (words[byte / 4u] >> ((byte % 4u) * 8u)) & 0xffu;
+    out_x[i] = f32(v) / 255.0;
+    if (j == 0u) {
+        out_y[r] = labels[sample];
+    }
+}

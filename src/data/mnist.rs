@@ -1,0 +1,303 @@
+//! The MNIST digits in their original IDX files: parsing with every header checked, finding
+//! the files, and downloading them (verified, atomically) when they are missing.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use byteorder::{BigEndian, ReadBytesExt};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// The four files, with the SHA-256 of their decompressed content.
+pub const FILES: [(&str, &str); 4] = [
+    (
+        "train-images-idx3-ubyte",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    (
+        "train-labels-idx1-ubyte",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    (
+        "t10k-images-idx3-ubyte",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    (
+        "t10k-labels-idx1-ubyte",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
+];
+
+/// Where missing files are fetched from, unless `TENSORGEARS_MNIST_MIRROR` names another base
+/// address (files are fetched as `{base}/{name}.gz`).
+pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/cvdf-datasets/mnist";
+
+const IMAGES_MAGIC: u32 = 2051;
+const LABELS_MAGIC: u32 = 2049;
+
+/// `count` grey-scale images of `rows` x `cols` bytes, row-major, one after another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Images {
+    /// The pixels, `count * rows * cols` bytes.
+    pub pixels: Vec<u8>,
+    /// Number of images.
+    pub count: usize,
+    /// Rows per image.
+    pub rows: usize,
+    /// Columns per image.
+    pub cols: usize,
+}
+
+impl Images {
+    /// The shape NumPy would show: `(count, rows, cols)`.
+    pub fn shape(&self) -> [usize; 3] {
+        [self.count, self.rows, self.cols]
+    }
+
+    /// The pixels of image `i`.
+    pub fn image(&self, i: usize) -> Option<&[u8]> {
+        let n = self.rows * self.cols;
+        self.pixels.get(i * n..(i + 1) * n)
+    }
+}
+
+/// The MNIST training and test sets.
+#[derive(Debug, Clone)]
+pub struct Mnist {
+    /// 60,000 training images.
+    pub train_images: Images,
+    /// Their labels, 0 to 9.
+    pub train_labels: Vec<u8>,
+    /// 10,000 test images.
+    pub test_images: Images,
+    /// Their labels, 0 to 9.
+    pub test_labels: Vec<u8>,
+}
+
+fn data_error(file: &Path, msg: impl Into<String>) -> Error {
+    Error::Data {
+        file: file.display().to_string(),
+        msg: msg.into(),
+    }
+}
+
+/// The bytes of an IDX file, decompressed when they are gzip (recognised by content).
+pub fn read_idx_bytes(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| data_error(path, format!("cannot read: {e}")))?;
+    decompress(path, raw)
+}
+
+fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| data_error(path, format!("corrupted or truncated gzip data: {e}")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Reads the big-endian header: the magic number and `dims` dimensions.
+fn header(path: &Path, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>> {
+    let mut r = bytes;
+    let read = |r: &mut &[u8]| {
+        r.read_u32::<BigEndian>()
+            .map_err(|_| data_error(path, "truncated header"))
+    };
+    let m = read(&mut r)?;
+    if m != magic {
+        return Err(data_error(
+            path,
+            format!("magic number {m}, expected {magic}: not an IDX file of this kind"),
+        ));
+    }
+    (0..dims)
+        .map(|_| read(&mut r).map(|d| d as usize))
+        .collect()
+}
+
+fn check_payload(path: &Path, bytes: &[u8], header_len: usize, expected: usize) -> Result<()> {
+    let got = bytes.len() - header_len;
+    if got != expected {
+        let what = if got < expected {
+            "truncated"
+        } else {
+            "has trailing bytes"
+        };
+        return Err(data_error(
+            path,
+            format!("{what}: the header announces {expected} bytes of data, the file holds {got}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses an IDX image file (magic 2051, dimensions count x rows x cols).
+pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images> {
+    let d = header(path, bytes, IMAGES_MAGIC, 3)?;
+    let (count, rows, cols) = (d[0], d[1], d[2]);
+    if rows == 0 || cols == 0 {
+        return Err(data_error(path, format!("images of {rows}x{cols} pixels")));
+    }
+    let len = count
+        .checked_mul(rows * cols)
+        .ok_or_else(|| data_error(path, "dimensions overflow"))?;
+    check_payload(path, bytes, 16, len)?;
+    Ok(Images {
+        pixels: bytes[16..].to_vec(),
+        count,
+        rows,
+        cols,
+    })
+}
+
+/// Parses an IDX label file (magic 2049, one dimension); every label must be a digit.
+pub fn parse_labels(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    let count = header(path, bytes, LABELS_MAGIC, 1)?[0];
+    check_payload(path, bytes, 8, count)?;
+    let labels = bytes[8..].to_vec();
+    if let Some((i, l)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
+        return Err(data_error(
+            path,
+            format!("label {l} at index {i} is not a digit"),
+        ));
+    }
+    Ok(labels)
+}
+
+/// The path of `name` in `dir`, gzip-compressed or not, if either exists.
+fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+    [format!("{name}.gz"), name.to_string()]
+        .into_iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+}
+
+/// Loads the four files from `dir`, checking each and that images and labels agree.
+pub fn load_dir(dir: &Path) -> Result<Mnist> {
+    let path_of = |name: &str| {
+        find(dir, name).ok_or_else(|| data_error(dir, format!("{name}(.gz) is missing")))
+    };
+    let images = |name: &str| -> Result<Images> {
+        let p = path_of(name)?;
+        let img = parse_images(&p, &read_idx_bytes(&p)?)?;
+        if (img.rows, img.cols) != (28, 28) {
+            return Err(data_error(
+                &p,
+                format!("images are {}x{}, MNIST's are 28x28", img.rows, img.cols),
+            ));
+        }
+        Ok(img)
+    };
+    let labels = |name: &str, count: usize| -> Result<Vec<u8>> {
+        let p = path_of(name)?;
+        let l = parse_labels(&p, &read_idx_bytes(&p)?)?;
+        if l.len() != count {
+            return Err(data_error(
+                &p,
+                format!("{} labels for {count} images", l.len()),
+            ));
+        }
+        Ok(l)
+    };
+    let train_images = images(FILES[0].0)?;
+    let train_labels = labels(FILES[1].0, train_images.count)?;
+    let test_images = images(FILES[2].0)?;
+    let test_labels = labels(FILES[3].0, test_images.count)?;
+    Ok(Mnist {
+        train_images,
+        train_labels,
+        test_images,
+        test_labels,
+    })
+}
+
+/// The per-user cache directory for the data set (`~/.cache/tensorgears/mnist` on Linux).
+pub fn cache_dir() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("tensorgears").join("mnist"))
+}
+
+/// Loads MNIST from `dir` if given, else from `$MNIST_DIR`, else from the cache directory,
+/// downloading into the cache whatever is missing there.
+pub fn load(dir: Option<&Path>) -> Result<Mnist> {
+    if let Some(d) = dir {
+        return load_dir(d);
+    }
+    if let Some(d) = std::env::var_os("MNIST_DIR") {
+        return load_dir(Path::new(&d));
+    }
+    let cache = cache_dir().ok_or_else(|| Error::Data {
+        file: "MNIST".into(),
+        msg: "no directory given, MNIST_DIR unset and no per-user cache directory".into(),
+    })?;
+    let mirror =
+        std::env::var("TENSORGEARS_MNIST_MIRROR").unwrap_or_else(|_| DEFAULT_MIRROR.to_string());
+    download_missing(&mirror, &cache)?;
+    load_dir(&cache)
+}
+
+/// Fetches each file missing from `dir` as `{base}/{name}.gz`, verifies the SHA-256 of its
+/// decompressed content and only then moves it into place (a temporary file and a rename, so
+/// an interrupted download leaves nothing half-written). Shows a progress bar on a terminal.
+pub fn download_missing(base: &str, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| data_error(dir, format!("cannot create: {e}")))?;
+    for (name, sha) in FILES {
+        if find(dir, name).is_none() {
+            download_one(
+                &format!("{}/{name}.gz", base.trim_end_matches('/')),
+                dir,
+                name,
+                sha,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn download_one(url: &str, dir: &Path, name: &str, sha256: &str) -> Result<()> {
+    let fail = |msg: String| Error::Download {
+        url: url.to_string(),
+        msg,
+    };
+    let response = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+    let total = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_message(name.to_string());
+    let mut raw = Vec::new();
+    bar.wrap_read(response.into_body().into_reader())
+        .read_to_end(&mut raw)
+        .map_err(|e| fail(format!("the connection broke off: {e}")))?;
+    bar.finish_and_clear();
+    let target = dir.join(format!("{name}.gz"));
+    let content = decompress(&target, raw.clone()).map_err(|e| fail(e.to_string()))?;
+    let digest: String = Sha256::digest(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if digest != sha256 {
+        return Err(fail(format!(
+            "checksum mismatch: SHA-256 {digest}, expected {sha256}"
+        )));
+    }
+    let partial = dir.join(format!(".{name}.gz.partial"));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&partial)?;
+        f.write_all(&raw)?;
+        f.sync_all()?;
+        std::fs::rename(&partial, &target)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        data_error(&target, format!("cannot write: {e}"))
+    })
+}

@@ -1,0 +1,182 @@
+//! Data sets and batches.
+//!
+//! A [`Dataset`] holds u8 feature rows and their labels on one device: on the GPU the whole
+//! set is uploaded once (packed bytes, four to a word: MNIST's 60,000 images are 47 MB, where
+//! f32 would not fit one 128 MiB binding) and each batch is gathered and scaled to [0, 1] by a
+//! kernel, so training uploads nothing per step.
+
+pub mod mnist;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+use crate::{DType, Device, Error, Layout, Result, Tensor};
+
+/// Labelled rows of u8 features on a device.
+pub struct Dataset {
+    /// The features, packed four bytes to a u32 word.
+    words: Tensor,
+    labels: Tensor,
+    count: usize,
+    features: usize,
+}
+
+impl Dataset {
+    /// A data set of `labels.len()` rows of `features` bytes each, on `device`.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::Device;
+    /// # fn main() -> tensorgears::Result<()> {
+    /// let pixels: Vec<u8> = (0..=255).collect();
+    /// let ds = Dataset::new(&pixels, &[3, 1, 4, 1], 64, &Device::cpu())?;
+    /// let (x, y) = ds.batches(3, None)?.next().unwrap()?;
+    /// assert_eq!(x.shape(), &[3, 64]);
+    /// assert_eq!(y.to_vec_u32()?, vec![3, 1, 4]);
+    /// assert_eq!(x.to_vec()?[1], 1.0 / 255.0);
+    /// # Ok(()) }
+    /// ```
+    pub fn new(pixels: &[u8], labels: &[u8], features: usize, device: &Device) -> Result<Dataset> {
+        let count = labels.len();
+        if features == 0 || count.checked_mul(features) != Some(pixels.len()) {
+            return Err(Error::InvalidArgument {
+                op: "Dataset::new",
+                msg: format!(
+                    "{} bytes are not {count} rows of {features} features",
+                    pixels.len()
+                ),
+            });
+        }
+        let mut padded = pixels.to_vec();
+        padded.resize(pixels.len().next_multiple_of(4), 0);
+        let words: Vec<u32> = bytemuck::pod_collect_to_vec(&padded);
+        let n = words.len();
+        Ok(Dataset {
+            words: Tensor::from_vec_u32(words, &[n], device)?,
+            labels: Tensor::from_vec_u32(
+                labels.iter().map(|&l| l as u32).collect(),
+                &[count],
+                device,
+            )?,
+            count,
+            features,
+        })
+    }
+
+    /// The first `limit` (or all) images of `images` with their labels, flattened to rows.
+    pub fn from_images(
+        images: &mnist::Images,
+        labels: &[u8],
+        limit: Option<usize>,
+        device: &Device,
+    ) -> Result<Dataset> {
+        let n = limit
+            .unwrap_or(images.count)
+            .min(images.count)
+            .min(labels.len());
+        let features = images.rows * images.cols;
+        Dataset::new(
+            &images.pixels[..n * features],
+            &labels[..n],
+            features,
+            device,
+        )
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Features per row.
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
+    /// The device holding the data.
+    pub fn device(&self) -> &Device {
+        self.words.device()
+    }
+
+    /// The batches of one epoch, `batch_size` rows each and the last one shorter (60,000 rows
+    /// in batches of 128 give 468 full batches and one of 96). With a seed, the rows are
+    /// shuffled (the same seed gives the same order on every device); without, they are in
+    /// order.
+    pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Result<Batches<'_>> {
+        if batch_size == 0 {
+            return Err(Error::InvalidArgument {
+                op: "batches",
+                msg: "the batch size must be at least 1".into(),
+            });
+        }
+        let order = match shuffle_seed {
+            Some(seed) => {
+                let mut o: Vec<u32> = (0..self.count as u32).collect();
+                o.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+                Some(Tensor::from_vec_u32(o, &[self.count], self.device())?)
+            }
+            None => None,
+        };
+        Ok(Batches {
+            data: self,
+            order,
+            batch_size,
+            next: 0,
+        })
+    }
+}
+
+/// The batches of one epoch, as `(features (rows, features) f32, labels (rows,) u32)`.
+pub struct Batches<'a> {
+    data: &'a Dataset,
+    order: Option<Tensor>,
+    batch_size: usize,
+    next: usize,
+}
+
+impl Batches<'_> {
+    /// How many batches the epoch has in all.
+    pub fn num_batches(&self) -> usize {
+        self.data.count.div_ceil(self.batch_size)
+    }
+
+    fn batch(&self, start: usize, rows: usize) -> Result<(Tensor, Tensor)> {
+        let d = self.data;
+        let (x, y) = d.words.storage().gather_batch(
+            d.labels.storage(),
+            self.order.as_ref().map(Tensor::storage),
+            start,
+            rows,
+            d.features,
+        )?;
+        let dev = d.device().clone();
+        Ok((
+            Tensor::from_storage(
+                x,
+                Layout::contiguous(&[rows, d.features]),
+                DType::F32,
+                dev.clone(),
+            ),
+            Tensor::from_storage(y, Layout::contiguous(&[rows]), DType::U32, dev),
+        ))
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Result<(Tensor, Tensor)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.data.count {
+            return None;
+        }
+        let start = self.next;
+        let rows = self.batch_size.min(self.data.count - start);
+        self.next += rows;
+        Some(self.batch(start, rows))
+    }
+}
