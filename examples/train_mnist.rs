@@ -104,6 +104,8 @@ fn run(args: Args) -> tensorgears::Result<()> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
 
+    let counters_before = dev.gpu_counters();
+    let mut steps_done = 0usize;
     for epoch in 1..=args.epochs {
         let start = Instant::now();
         let steps = train.len().div_ceil(args.batch_size.max(1));
@@ -126,12 +128,24 @@ fn run(args: Args) -> tensorgears::Result<()> {
             },
         )?;
         let (loss, acc, seen) = (stats.loss, stats.accuracy, stats.samples);
+        steps_done += steps;
         let secs = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
         println!(
             "epoch {epoch}/{}: loss {loss:.4}, accuracy {acc:.4}, {secs:.1} s, {:.0} samples/s",
             args.epochs,
             seen as f64 / secs
+        );
+    }
+    if let (Some(before), Some(after)) = (counters_before, dev.gpu_counters()) {
+        let c = after.since(&before);
+        let per = |n: u64| n as f64 / steps_done.max(1) as f64;
+        println!(
+            "GPU work per step: {:.1} dispatches, {:.2} submits, {:.2} readbacks (progress updates), {:.2} new buffers",
+            per(c.dispatches),
+            per(c.submits),
+            per(c.readbacks),
+            per(c.buffers_created)
         );
     }
     let start = Instant::now();

@@ -101,6 +101,14 @@ impl Device {
         }
     }
 
+    /// What this GPU device has done since it was opened (`None` on the CPU): kernel
+    /// dispatches, queue submits, readbacks, storage buffers created (the pool reuses freed
+    /// ones) and pipelines compiled. Counters are process-wide for the shared device; compare
+    /// two readings to see what a piece of code costs.
+    pub fn gpu_counters(&self) -> Option<GpuCounters> {
+        self.gpu_context().map(|c| c.counters())
+    }
+
     pub(crate) fn gpu_context(&self) -> Option<&Arc<GpuContext>> {
         match &self.0 {
             Inner::Cpu => None,
@@ -139,5 +147,33 @@ impl fmt::Display for Device {
 impl fmt::Debug for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Device({self})")
+    }
+}
+
+/// Counts of GPU work, from [`Device::gpu_counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GpuCounters {
+    /// Kernel dispatches recorded.
+    pub dispatches: u64,
+    /// Command buffers submitted to the queue.
+    pub submits: u64,
+    /// Buffers read back to the host (each waits for the device).
+    pub readbacks: u64,
+    /// Storage buffers allocated (not counting those reused from the pool).
+    pub buffers_created: u64,
+    /// Compute pipelines compiled.
+    pub pipelines_compiled: u64,
+}
+
+impl GpuCounters {
+    /// The counts from `earlier` to `self`.
+    pub fn since(&self, earlier: &GpuCounters) -> GpuCounters {
+        GpuCounters {
+            dispatches: self.dispatches - earlier.dispatches,
+            submits: self.submits - earlier.submits,
+            readbacks: self.readbacks - earlier.readbacks,
+            buffers_created: self.buffers_created - earlier.buffers_created,
+            pipelines_compiled: self.pipelines_compiled - earlier.pipelines_compiled,
+        }
     }
 }

@@ -14,12 +14,73 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## The public surface in one place
+//!
+//! Tensors, element-wise ops with NumPy broadcasting, and reading values back:
+//!
+//! ```
+//! use tensorgears::{s, DType, Device, Error, Result, Tensor};
+//! # fn main() -> Result<()> {
+//! let gpu = Device::gpu()?; // Error::NoAdapter, saying what to install, when there is none
+//! let x = Tensor::from_vec(vec![1., -2., 3., -4., 5., 6., -7., 8.], &[2, 4], &gpu)?; // f32, row-major
+//! let l = Tensor::from_vec_u32(vec![5, 0, 4], &[3], &gpu)?;                         // u32
+//! let a = Tensor::from_array(&ndarray::arr2(&[[1f32, 2.], [3., 4.]]), &gpu)?;        // any f32 ndarray or view
+//! let z = Tensor::zeros(&[2, 3], &gpu)?;   // also ones, full, and seeded random uniform
+//! let y = Tensor::rand_uniform(&[4], 0.0, 1.0, 42, &gpu)?;
+//! let _ = (x.shape(), x.ndim(), x.len(), x.dtype() == DType::F32, x.device());
+//! let _: Vec<f32> = x.to_vec()?; let _: Vec<u32> = l.to_vec_u32()?;
+//! let _: ndarray::ArrayD<f32> = x.to_array()?; let _ = x.to_device(&Device::cpu())?;
+//! x.add(&y)?; x.sub(&y)?; x.mul(&y)?; x.div(&y)?; x.maximum(&y)?;   // NumPy broadcasting, either side
+//! x.relu()?; x.add_scalar(1.0)?; x.mul_scalar(2.0)?; x.powf(3.0)?; x.exp()?; x.ln()?;
+//! assert!(matches!(x.add(&z), Err(Error::ShapeMismatch { op: "add", .. })));
+//! # let _ = a;
+//! # Ok(()) }
+//! ```
+//!
+//! Products, views, reductions:
+//!
+//! ```
+//! # use tensorgears::{s, Device, Result, Tensor};
+//! # fn main() -> Result<()> {
+//! # let dev = Device::cpu();
+//! let x = Tensor::rand_uniform(&[300, 28, 28], 0.0, 1.0, 0, &dev)?;
+//! let w = Tensor::rand_uniform(&[28, 10], 0.0, 1.0, 1, &dev)?;
+//! assert_eq!(x.dot(&w)?.shape(), &[300, 28, 10]);                  // numpy.dot
+//! assert_eq!(x.matmul(&w)?.shape(), &[300, 28, 10]);               // numpy.matmul
+//! assert_eq!(x.reshape(&[300, 784])?.shape(), &[300, 784]);
+//! assert_eq!(x.t()?.shape(), &[28, 28, 300]);
+//! assert_eq!(x.permute(&[1, 0, 2])?.shape(), &[28, 300, 28]);
+//! assert_eq!(x.slice(s![10..100, .., 7..-7])?.shape(), &[90, 28, 14]);
+//! let _ = (x.sum()?, x.sum_axis(1)?, x.mean_axis(0)?, x.max_axis(1)?, x.argmax_axis(1)?);
+//! assert_eq!(x.softmax()?.shape(), &[300, 28, 28]);
+//! # Ok(()) }
+//! ```
+//!
+//! Gradients and an update in place:
+//!
+//! ```
+//! use tensorgears::{Device, Tensor, Var};
+//! # fn main() -> tensorgears::Result<()> {
+//! # let (dev, seed, lr) = (Device::cpu(), 0, 0.1);
+//! # let x = Tensor::ones(&[4, 3], &dev)?;
+//! let w = Var::new(Tensor::rand_uniform(&[3, 2], 0.0, 1.0, seed, &dev)?);  // a trainable tensor
+//! let b = Var::new(Tensor::zeros(&[2], &dev)?);
+//! let y = x.matmul(w.as_tensor())?.add(b.as_tensor())?;   // ordinary ops record the graph when a Var is involved
+//! let grads: tensorgears::Gradients = y.backward()?;      // gradient of y; for a non-scalar y, of y.sum()
+//! let gw: &Tensor = grads.get(&w).unwrap();
+//! w.set(&w.as_tensor().sub(&gw.mul_scalar(lr)?)?)?;        // update in place
+//! # Ok(()) }
+//! ```
+//!
 //! ## Map
-//! - [`tensor`](Tensor): the `Tensor` type and its operations (`src/tensor/`).
+//! - [`Tensor`]: the one tensor type and its operations (`src/tensor/`); [`Device`] says where
+//!   it lives; [`Error`] is every failure; [`DType`] its element type.
 //! - `layout`: shapes, strides and broadcasting, walked the same way by both devices.
 //! - `cpu`: the reference backend; `gpu`: the wgpu backend (`src/gpu/context.rs` holds all wgpu
 //!   setup and readback), with one WGSL file per kernel family under `shaders/`.
-//! - [`Device`], [`Error`], [`DType`].
+//! - [`Var`] and [`Gradients`]: reverse-mode autodiff (`src/autograd.rs`).
+//! - [`loss`], [`nn`], [`optim`]: the fused cross-entropy, `Dense`/`Sequential`, SGD and RMSprop.
+//! - [`data`]: data sets, batches gathered on the device, MNIST.
 #![warn(missing_docs)]
 
 mod autograd;
@@ -38,7 +99,7 @@ mod storage;
 mod tensor;
 
 pub use autograd::{Gradients, Var};
-pub use device::Device;
+pub use device::{Device, GpuCounters};
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use ndarray::s;

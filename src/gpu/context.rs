@@ -2,6 +2,7 @@
 //! command encoder that ops record into until somebody needs a result.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wgpu::util::DeviceExt;
@@ -25,6 +26,21 @@ pub(crate) struct GpuContext {
     pending: Mutex<Pending>,
     errors: Arc<Mutex<Vec<String>>>,
     matmul_variant: OnceLock<MatmulVariant>,
+    counters: Counters,
+}
+
+/// What the context has done since it was opened; see `crate::GpuCounters`.
+#[derive(Default)]
+struct Counters {
+    dispatches: AtomicU64,
+    submits: AtomicU64,
+    readbacks: AtomicU64,
+    buffers_created: AtomicU64,
+    pipelines_compiled: AtomicU64,
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
 }
 
 pub(crate) struct Pipeline {
@@ -113,6 +129,7 @@ impl GpuContext {
             pending: Mutex::default(),
             errors,
             matmul_variant: OnceLock::new(),
+            counters: Counters::default(),
         })
     }
 
@@ -123,6 +140,18 @@ impl GpuContext {
         }
         let v = matmul::choose_variant(self)?;
         Ok(*self.matmul_variant.get_or_init(|| v))
+    }
+
+    pub(crate) fn counters(&self) -> crate::GpuCounters {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        crate::GpuCounters {
+            dispatches: get(&c.dispatches),
+            submits: get(&c.submits),
+            readbacks: get(&c.readbacks),
+            buffers_created: get(&c.buffers_created),
+            pipelines_compiled: get(&c.pipelines_compiled),
+        }
     }
 
     /// The largest buffer one storage binding may cover, in bytes.
@@ -172,6 +201,7 @@ impl GpuContext {
                 kernel.entry, kernel.file
             )));
         }
+        bump(&self.counters.pipelines_compiled);
         let p = Arc::new(Pipeline { pipeline, layout });
         lock(&self.pipelines).insert(key, p.clone());
         Ok(p)
@@ -204,6 +234,7 @@ impl GpuContext {
         if pollster::block_on(scope.pop()).is_some() {
             return Err(Error::OutOfMemory { bytes });
         }
+        bump(&self.counters.buffers_created);
         Ok(buffer)
     }
 
@@ -274,6 +305,7 @@ impl GpuContext {
             pass.dispatch_workgroups(workgroups.0, workgroups.1, workgroups.2);
         }
         pending.dispatches += 1;
+        bump(&self.counters.dispatches);
         if pending.dispatches >= MAX_PENDING_DISPATCHES {
             self.submit(&mut pending);
         }
@@ -283,6 +315,7 @@ impl GpuContext {
     fn submit(&self, pending: &mut MutexGuard<'_, Pending>) {
         if let Some(encoder) = pending.encoder.take() {
             self.queue.submit([encoder.finish()]);
+            bump(&self.counters.submits);
         }
         pending.dispatches = 0;
     }
@@ -318,6 +351,7 @@ impl GpuContext {
         if bytes == 0 {
             return Ok(Vec::new());
         }
+        bump(&self.counters.readbacks);
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size: bytes,
