@@ -6,9 +6,15 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+
+#[path = "common/device.rs"]
+mod device;
+#[path = "common/plots.rs"]
+mod plots;
+use device::DeviceArg;
 use tensorgears::data::mnist;
 use tensorgears::nn::Sequential;
-use tensorgears::{Device, Tensor};
+use tensorgears::Tensor;
 
 /// Classify MNIST test images by index.
 #[derive(Parser, Debug)]
@@ -19,9 +25,11 @@ struct Args {
     /// Directory of the IDX files (default: $MNIST_DIR, else the cache, downloading).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Run on the CPU even when there is a GPU.
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceArg,
+    /// Also draw the first classified digit into this PNG file (dark on light).
     #[arg(long)]
-    cpu: bool,
+    png: Option<PathBuf>,
     /// Indices into the 10,000 test images.
     #[arg(default_values_t = [0usize, 1, 2])]
     indices: Vec<usize>,
@@ -48,11 +56,7 @@ fn main() {
 }
 
 fn run(args: Args) -> tensorgears::Result<()> {
-    let dev = if args.cpu {
-        Device::cpu()
-    } else {
-        Device::auto()
-    };
+    let dev = device::pick(args.device)?;
     let model = Sequential::load(&args.model, &dev)?;
     let data = mnist::load(args.data.as_deref())?;
     let images = &data.test_images;
@@ -81,6 +85,19 @@ fn run(args: Args) -> tensorgears::Result<()> {
             );
         }
         println!();
+    }
+    if let Some(path) = &args.png {
+        let Some(pixels) = args.indices.first().and_then(|&i| images.image(i)) else {
+            return Err(tensorgears::Error::InvalidArgument {
+                op: "predict",
+                msg: "--png needs a valid image index".into(),
+            });
+        };
+        plots::digit(path, pixels, images.rows, images.cols, 10).map_err(|msg| tensorgears::Error::Data {
+            file: path.display().to_string(),
+            msg: format!("cannot write the picture: {msg}"),
+        })?;
+        println!("digit drawn in {}", path.display());
     }
     Ok(())
 }

@@ -6,21 +6,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
+
+#[path = "common/device.rs"]
+mod device;
+#[path = "common/plots.rs"]
+mod plots;
+use device::DeviceArg;
 use indicatif::{ProgressBar, ProgressStyle};
 use tensorgears::data::{mnist, Dataset};
 use tensorgears::nn::{Activation, Dense, Sequential};
 use tensorgears::optim::{Optimizer, RmsProp, Sgd};
-use tensorgears::Device;
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum DeviceArg {
-    /// A real GPU if there is one, else the CPU.
-    Auto,
-    /// The GPU adapter wgpu finds, even a CPU-emulated one.
-    Gpu,
-    /// The CPU path.
-    Cpu,
-}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum OptimizerArg {
@@ -54,27 +49,15 @@ struct Args {
     /// Write the trained weights to this safetensors file.
     #[arg(long)]
     save: Option<PathBuf>,
+    /// Draw the loss and accuracy per epoch into this PNG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Draw the confusion matrix of the test set into this PNG file.
+    #[arg(long)]
+    confusion: Option<PathBuf>,
     /// Steps between progress updates (each reads the running loss back once).
     #[arg(long, default_value_t = 20)]
     report_every: usize,
-}
-
-fn pick_device(arg: DeviceArg) -> tensorgears::Result<Device> {
-    match arg {
-        DeviceArg::Cpu => Ok(Device::cpu()),
-        DeviceArg::Gpu => Device::gpu(),
-        DeviceArg::Auto => match Device::gpu() {
-            Ok(d) if !d.is_emulated() => Ok(d),
-            Ok(d) => {
-                println!("only a CPU-emulated GPU adapter ({d}) was found: training on the CPU path, which is faster here (--device gpu uses the adapter anyway)");
-                Ok(Device::cpu())
-            }
-            Err(e) => {
-                println!("no GPU: training on the CPU ({e})");
-                Ok(Device::cpu())
-            }
-        },
-    }
 }
 
 fn main() {
@@ -85,7 +68,7 @@ fn main() {
 }
 
 fn run(args: Args) -> tensorgears::Result<()> {
-    let dev = pick_device(args.device)?;
+    let dev = device::pick(args.device)?;
     println!("device: {dev}");
     let data = mnist::load(args.data.as_deref())?;
     let train = Dataset::from_images(&data.train_images, &data.train_labels, args.limit, &dev)?;
@@ -105,6 +88,7 @@ fn run(args: Args) -> tensorgears::Result<()> {
         .progress_chars("=> ");
 
     let counters_before = dev.gpu_counters();
+    let (mut losses, mut accuracies) = (Vec::new(), Vec::new());
     let mut steps_done = 0usize;
     for epoch in 1..=args.epochs {
         let start = Instant::now();
@@ -129,6 +113,8 @@ fn run(args: Args) -> tensorgears::Result<()> {
         )?;
         let (loss, acc, seen) = (stats.loss, stats.accuracy, stats.samples);
         steps_done += steps;
+        losses.push(loss);
+        accuracies.push(acc);
         let secs = start.elapsed().as_secs_f64();
         bar.finish_and_clear();
         println!(
@@ -155,9 +141,32 @@ fn run(args: Args) -> tensorgears::Result<()> {
         start.elapsed().as_secs_f64()
     );
     println!("test accuracy: {test_acc:.4}");
+    if let Some(path) = &args.plot {
+        plots::curves(path, &losses, &accuracies).map_err(|msg| picture_error(path, msg))?;
+        println!("training curves drawn in {}", path.display());
+    }
+    if let Some(path) = &args.confusion {
+        let mut counts = [[0u32; 10]; 10];
+        for batch in test.batches(1000, None)? {
+            let (x, y) = batch?;
+            let predicted = model.predict(&x)?.to_vec_u32()?;
+            for (t, p) in y.to_vec_u32()?.into_iter().zip(predicted) {
+                counts[t as usize % 10][p as usize % 10] += 1;
+            }
+        }
+        plots::confusion(path, &counts).map_err(|msg| picture_error(path, msg))?;
+        println!("confusion matrix drawn in {}", path.display());
+    }
     if let Some(path) = &args.save {
         model.save(path)?;
         println!("weights saved to {}", path.display());
     }
     Ok(())
+}
+
+fn picture_error(path: &std::path::Path, msg: String) -> tensorgears::Error {
+    tensorgears::Error::Data {
+        file: path.display().to_string(),
+        msg: format!("cannot draw the picture: {msg}"),
+    }
 }
