@@ -3,7 +3,8 @@
 //! `cargo bench --bench matmul` measures the CPU and the GPU with the kernel chosen for the
 //! adapter; `TENSORGEARS_MATMUL=register|tiled cargo bench --bench matmul` forces one GPU
 //! variant. Each GPU iteration ends with `synchronize`, so the time covers the kernel, not
-//! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes.
+//! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes;
+//! `BENCH_SIZES=full` adds 2048^3 (minutes on a CPU-emulated adapter).
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use tensorgears::{Device, Tensor};
@@ -35,6 +36,9 @@ fn shapes() -> Vec<(&'static str, usize, usize, usize, bool)> {
             ("512^3", 512, 512, 512, false),
             ("1024^3", 1024, 1024, 1024, false),
         ]);
+    }
+    if std::env::var("BENCH_SIZES").as_deref() == Ok("full") {
+        s.push(("2048^3", 2048, 2048, 2048, false));
     }
     s
 }

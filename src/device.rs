@@ -89,15 +89,12 @@ impl Device {
 
     /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
     /// `"register"` or `"tiled"` (see `shaders/matmul.wgsl`), chosen on first use by timing
-    /// both, or forced with `TENSORGEARS_MATMUL=register|tiled`.
+    /// both and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
+    /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled`.
     pub fn matmul_kernel(&self) -> Result<&'static str> {
-        use crate::gpu::matmul::MatmulVariant;
         match &self.0 {
             Inner::Cpu => Ok("matrixmultiply"),
-            Inner::Gpu(ctx) => Ok(match ctx.matmul_variant()? {
-                MatmulVariant::Register => "register",
-                MatmulVariant::Tiled => "tiled",
-            }),
+            Inner::Gpu(ctx) => Ok(ctx.matmul_variant()?.name()),
         }
     }
 

@@ -20,6 +20,22 @@ pub(crate) enum MatmulVariant {
 }
 
 impl MatmulVariant {
+    /// The name used by `TENSORGEARS_MATMUL`, the cache and `Device::matmul_kernel`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MatmulVariant::Register => "register",
+            MatmulVariant::Tiled => "tiled",
+        }
+    }
+
+    fn parse(s: &str) -> Option<MatmulVariant> {
+        match s {
+            "register" => Some(MatmulVariant::Register),
+            "tiled" => Some(MatmulVariant::Tiled),
+            _ => None,
+        }
+    }
+
     fn kernel(self) -> Kernel {
         let entry = match self {
             MatmulVariant::Register => "matmul_register",
@@ -139,11 +155,66 @@ pub(crate) fn matmul_with(
 /// else one timed 256x256x256 product with each (after a warm-up run that compiles it). It
 /// runs once per process, in about 0.2 s on lavapipe and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
-    match std::env::var("TENSORGEARS_MATMUL").as_deref() {
-        Ok("register") => return Ok(MatmulVariant::Register),
-        Ok("tiled") => return Ok(MatmulVariant::Tiled),
-        _ => {}
+    if let Some(v) = std::env::var("TENSORGEARS_MATMUL")
+        .ok()
+        .and_then(|s| MatmulVariant::parse(&s))
+    {
+        return Ok(v);
     }
+    let cache = cache_file(&ctx.info);
+    if let Some(v) = cache.as_deref().and_then(read_cached) {
+        return Ok(v);
+    }
+    let v = measure_variants(ctx)?;
+    if let Some(path) = cache {
+        // A cache that cannot be written only costs the next process the measurement again.
+        let _ = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .map(|_| std::fs::write(&path, v.name()));
+    }
+    Ok(v)
+}
+
+/// The variant a cache file names; `None` for a missing, unreadable or foreign file, which
+/// is then measured and rewritten.
+fn read_cached(path: &std::path::Path) -> Option<MatmulVariant> {
+    MatmulVariant::parse(std::fs::read_to_string(path).ok()?.trim())
+}
+
+/// Where the choice for this adapter is kept: one small file per adapter, driver and crate
+/// version (a new release may change the kernels), under the user's cache directory.
+/// `TENSORGEARS_CACHE_DIR` overrides the directory; `TENSORGEARS_CACHE_DIR=` (empty) turns the
+/// cache off.
+fn cache_file(info: &wgpu::AdapterInfo) -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("TENSORGEARS_CACHE_DIR") {
+        Some(d) if d.is_empty() => return None,
+        Some(d) => std::path::PathBuf::from(d),
+        None => dirs::cache_dir()?.join("tensorgears"),
+    };
+    let key = format!(
+        "{}-{:?}-{}-{}-{}",
+        info.name,
+        info.backend,
+        info.driver,
+        info.driver_info,
+        env!("CARGO_PKG_VERSION")
+    );
+    let key: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(dir.join(format!("matmul-variant-{key}")))
+}
+
+/// Times one warmed-up 256³ product with each variant; about a tenth of a second on lavapipe.
+fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     const S: usize = 256;
     let data: Vec<f32> = (0..S * S).map(|i| (i % 17) as f32 * 0.1).collect();
     let a = GpuStorage::upload(ctx, "calibrate", bytemuck::cast_slice(&data))?;
@@ -184,6 +255,21 @@ mod tests {
             }
             Err(e) => panic!("no GPU adapter for the GPU tests: {e}"),
         }
+    }
+
+    #[test]
+    fn cached_choice_is_read_back_and_junk_is_ignored() {
+        let dir = std::env::temp_dir().join(format!("tensorgears-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("matmul-variant-test");
+        for v in [MatmulVariant::Register, MatmulVariant::Tiled] {
+            std::fs::write(&path, format!("{}\n", v.name())).expect("write");
+            assert_eq!(read_cached(&path), Some(v));
+        }
+        std::fs::write(&path, "fastest").expect("write");
+        assert_eq!(read_cached(&path), None);
+        assert_eq!(read_cached(&dir.join("missing")), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn values(n: usize, seed: u32) -> Vec<f32> {
