@@ -147,35 +147,59 @@ fn data_representations(dev: &Device, args: &Args) -> Result<()> {
     };
     show("train_images.dtype", &train_images.dtype().to_string());
     code("the fourth digit, every fourth pixel: train_images.slice(s![4, ..;4, ..;4])");
-    show("train_images[4, ::4, ::4]", &array(&train_images.slice(s![4, ..;4, ..;4])?)?);
+    show(
+        "train_images[4, ::4, ::4]",
+        &array(&train_images.slice(s![4, ..;4, ..;4])?)?,
+    );
 
     title("2.2.6 Manipulating tensors in NumPy");
     let my_slice = train_images.slice(s![10..100])?;
     code("train_images.slice(s![10..100])?");
     show("my_slice.shape", &numpy::shape(my_slice.shape()));
     let same = train_images.slice(s![10..100, .., ..])?;
-    show("train_images[10:100, :, :].shape", &numpy::shape(same.shape()));
+    show(
+        "train_images[10:100, :, :].shape",
+        &numpy::shape(same.shape()),
+    );
     let same = train_images.slice(s![10..100, 0..28, 0..28])?;
-    show("train_images[10:100, 0:28, 0:28].shape", &numpy::shape(same.shape()));
+    show(
+        "train_images[10:100, 0:28, 0:28].shape",
+        &numpy::shape(same.shape()),
+    );
     code("train_images.slice(s![.., 14.., 14..])?");
     let my_slice = train_images.slice(s![.., 14.., 14..])?;
     show("my_slice.shape", &numpy::shape(my_slice.shape()));
     code("train_images.slice(s![.., 7..-7, 7..-7])?");
     let my_slice = train_images.slice(s![.., 7..-7, 7..-7])?;
     show("my_slice.shape", &numpy::shape(my_slice.shape()));
-    show("my_slice[4, 2:8, 2:8]", &array(&my_slice.slice(s![4, 2..8, 2..8])?)?);
+    show(
+        "my_slice[4, 2:8, 2:8]",
+        &array(&my_slice.slice(s![4, 2..8, 2..8])?)?,
+    );
 
     title("2.2.7 The notion of data batches");
     code("train_images.slice(s![..128])?");
-    show("batch.shape", &numpy::shape(train_images.slice(s![..128])?.shape()));
-    show("train_images[128:256].shape", &numpy::shape(train_images.slice(s![128..256])?.shape()));
+    show(
+        "batch.shape",
+        &numpy::shape(train_images.slice(s![..128])?.shape()),
+    );
+    show(
+        "train_images[128:256].shape",
+        &numpy::shape(train_images.slice(s![128..256])?.shape()),
+    );
     code("let n = 3; train_images.batch(n, 128)?");
     let batch = train_images.batch(3, 128)?;
     show("batch.shape", &numpy::shape(batch.shape()));
-    show("batch[0, 14, 8:16]", &array(&batch.slice(s![0, 14, 8..16])?)?);
+    show(
+        "batch[0, 14, 8:16]",
+        &array(&batch.slice(s![0, 14, 8..16])?)?,
+    );
     code("the last batch is short: 60000 = 468 * 128 + 96");
     let last = train_images.batch(468, 128)?;
-    show("train_images[128 * 468:128 * 469].shape", &numpy::shape(last.shape()));
+    show(
+        "train_images[128 * 468:128 * 469].shape",
+        &numpy::shape(last.shape()),
+    );
     Ok(())
 }
 
@@ -203,7 +227,10 @@ fn time_add_relu(dev: &Device, shape: &[usize], iters: usize) -> Result<()> {
         z = naive_relu(&naive_add(&x, &y));
     }
     let naive = start.elapsed().as_secs_f64();
-    let (xt, yt) = (Tensor::from_vec(x, shape, dev)?, Tensor::from_vec(y, shape, dev)?);
+    let (xt, yt) = (
+        Tensor::from_vec(x, shape, dev)?,
+        Tensor::from_vec(y, shape, dev)?,
+    );
     xt.add(&yt)?.relu()?.to_vec()?;
     let start = Instant::now();
     let mut zt = xt.clone();
@@ -226,7 +253,9 @@ fn time_add_relu(dev: &Device, shape: &[usize], iters: usize) -> Result<()> {
 /// Deterministic test data that NumPy can rebuild: small integers, exact in float32.
 fn pattern(shape: &[usize], a: usize, m: usize, dev: &Device) -> Result<Tensor> {
     let n: usize = shape.iter().product();
-    let v = (0..n).map(|i| ((i * a) % m) as f32 - (m / 2) as f32).collect();
+    let v = (0..n)
+        .map(|i| ((i * a) % m) as f32 - (m / 2) as f32)
+        .collect();
     Tensor::from_vec(v, shape, dev)
 }
 
@@ -301,7 +330,10 @@ fn tensor_operations(dev: &Device) -> Result<()> {
     let x = Tensor::zeros(&[300, 20], dev)?;
     show("np.transpose(x).shape", &numpy::shape(x.t()?.shape()));
     let x = Tensor::from_vec(vec![0., 1., 2., 3., 4., 5.], &[3, 2], dev)?;
-    show("np.array([[0., 1.], [2., 3.], [4., 5.]]).T", &array(&x.t()?)?);
+    show(
+        "np.array([[0., 1.], [2., 3.], [4., 5.]]).T",
+        &array(&x.t()?)?,
+    );
 
     title("2.3.5 Geometric interpretation of tensor operations");
     let a = Tensor::from_vec(vec![0.5, 1.0], &[2], dev)?;
@@ -320,7 +352,9 @@ fn tensor_operations(dev: &Device) -> Result<()> {
     show("np.dot(R, A) + B", &array(&r.dot(&a)?.add(&b)?)?);
     show("np.dot(R, A + B)", &array(&r.dot(&a.add(&b)?)?)?);
     let scale = Tensor::from_vec(vec![2.0, 0.0, 0.0, 0.5], &[2, 2], dev)?;
-    code("and composed transforms do not commute: scale after rotation is not rotation after scale");
+    code(
+        "and composed transforms do not commute: scale after rotation is not rotation after scale",
+    );
     show("np.dot(S, R)", &array(&scale.dot(&r)?)?);
     show("np.dot(R, S)", &array(&r.dot(&scale)?)?);
     Ok(())
@@ -398,7 +432,10 @@ fn first_example(dev: &Device, args: &Args) -> Result<()> {
             msg: "the test set is empty".into(),
         })??;
     let probabilities = model.forward(&first)?.softmax()?;
-    note(&format!("predictions[0] =\n{}", array(&probabilities.slice(s![0])?)?));
+    note(&format!(
+        "predictions[0] =\n{}",
+        array(&probabilities.slice(s![0])?)?
+    ));
     println!(
         "// predictions[0].argmax() = {}, test_labels[0] = {}",
         array(&model.predict(&first)?.slice(s![0])?)?,

@@ -210,9 +210,15 @@ fn shortest(x: f32) -> (String, i32) {
 fn positional(digits: &str, exp: i32) -> (String, String) {
     let n = digits.len() as i32;
     if exp < 0 {
-        ("0".into(), format!("{}{digits}", "0".repeat((-exp - 1) as usize)))
+        (
+            "0".into(),
+            format!("{}{digits}", "0".repeat((-exp - 1) as usize)),
+        )
     } else if exp + 1 >= n {
-        (format!("{digits}{}", "0".repeat((exp + 1 - n) as usize)), String::new())
+        (
+            format!("{digits}{}", "0".repeat((exp + 1 - n) as usize)),
+            String::new(),
+        )
     } else {
         let (i, f) = digits.split_at((exp + 1) as usize);
         (i.into(), f.into())
@@ -301,7 +307,12 @@ impl FloatFormat {
             let (int, frac, exp) = self.scientific_parts(x);
             let frac = format!("{frac:0<width$}", width = self.precision);
             let digits = exp.len() - 1;
-            let exp = format!("{}{:0>w$}", &exp[..1], &exp[1..], w = self.exp_size.max(digits));
+            let exp = format!(
+                "{}{:0>w$}",
+                &exp[..1],
+                &exp[1..],
+                w = self.exp_size.max(digits)
+            );
             format!("{int:>pl$}.{frac}e{exp}", pl = self.pad_left)
         } else {
             let (int, frac) = Self::positional_parts(x);

@@ -12,7 +12,11 @@ type Result<T> = std::result::Result<T, String>;
 fn fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
         let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
     });
 }
@@ -28,7 +32,10 @@ pub fn curves(path: &Path, losses: &[f32], accuracies: &[f32]) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let (left, right) = root.split_horizontally(550);
     let epochs = losses.len().max(1) as f32;
-    let series = [(left, losses, "training loss", "loss", RED), (right, accuracies, "training accuracy", "accuracy", BLUE)];
+    let series = [
+        (left, losses, "training loss", "loss", RED),
+        (right, accuracies, "training accuracy", "accuracy", BLUE),
+    ];
     for (area, values, title, y_label, color) in series {
         let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -51,8 +58,12 @@ pub fn curves(path: &Path, losses: &[f32], accuracies: &[f32]) -> Result<()> {
             .draw()
             .map_err(err)?;
         let points = values.iter().enumerate().map(|(i, &v)| (i as f32 + 1.0, v));
-        chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2))).map_err(err)?;
-        chart.draw_series(points.map(|p| Circle::new(p, 4, color.filled()))).map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+            .map_err(err)?;
+        chart
+            .draw_series(points.map(|p| Circle::new(p, 4, color.filled())))
+            .map_err(err)?;
     }
     root.present().map_err(err)
 }
@@ -80,8 +91,20 @@ pub fn confusion(path: &Path, counts: &[[u32; 10]; 10]) -> Result<()> {
         // Ticks fall on cell edges; shift each label half a cell, onto the cell it names.
         .x_label_offset(32)
         .y_label_offset(-32)
-        .x_label_formatter(&|x| if *x < 9.5 { format!("{}", x.round() as i32) } else { String::new() })
-        .y_label_formatter(&|y| if *y < 9.5 { format!("{}", 9 - y.round() as i32) } else { String::new() })
+        .x_label_formatter(&|x| {
+            if *x < 9.5 {
+                format!("{}", x.round() as i32)
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| {
+            if *y < 9.5 {
+                format!("{}", 9 - y.round() as i32)
+            } else {
+                String::new()
+            }
+        })
         .label_style(("sans-serif", 16))
         .draw()
         .map_err(err)?;
@@ -93,7 +116,10 @@ pub fn confusion(path: &Path, counts: &[[u32; 10]; 10]) -> Result<()> {
             let shade = (n as f64 / max).sqrt();
             let c = (255.0 * (1.0 - shade)) as u8;
             chart
-                .draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], RGBColor(c, c, 255).filled())))
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    RGBColor(c, c, 255).filled(),
+                )))
                 .map_err(err)?;
             let text_color = if shade > 0.6 { WHITE } else { BLACK };
             let style = TextStyle::from(("sans-serif", 14).into_font())
@@ -103,7 +129,11 @@ pub fn confusion(path: &Path, counts: &[[u32; 10]; 10]) -> Result<()> {
                     plotters::style::text_anchor::VPos::Center,
                 ));
             chart
-                .draw_series(std::iter::once(Text::new(format!("{n}"), (x + 0.5, y + 0.5), style)))
+                .draw_series(std::iter::once(Text::new(
+                    format!("{n}"),
+                    (x + 0.5, y + 0.5),
+                    style,
+                )))
                 .map_err(err)?;
         }
     }
