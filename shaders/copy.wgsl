@@ -3,7 +3,13 @@
 // view (Var::set, the gradient of a slice). Same info layout as elementwise.wgsl, with the
 // source as input 0 and the destination as input 1.
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 
@@ -11,17 +17,17 @@ const HDR: u32 = 8u;
 const WG: u32 = 256u;
 
 fn index_of(k: u32, idx: u32) -> u32 {
-    let rank = info[1];
+    let rank = info(1);
     let base = HDR + rank + k * (rank + 2u);
-    let off = info[base];
-    if (info[base + 1u] == 1u) {
+    let off = info(base);
+    if (info(base + 1u) == 1u) {
         return off + idx;
     }
     var rem = idx;
     var o = i32(off);
     for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info[HDR + u32(d)];
-        o = o + i32(rem % dim) * bitcast<i32>(info[base + 2u + u32(d)]);
+        let dim = info(HDR + u32(d));
+        o = o + i32(rem % dim) * bitcast<i32>(info(base + 2u + u32(d)));
         rem = rem / dim;
     }
     return u32(o);
@@ -31,7 +37,7 @@ fn index_of(k: u32, idx: u32) -> u32 {
 fn strided_copy(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
     let i = (wg.y * nwg.x + wg.x) * WG + lid;
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
     dst[index_of(1u, i)] = src[index_of(0u, i)];

@@ -7,7 +7,13 @@
 //   then per input k:      offset, contiguous flag, strides[rank] (i32 bits)
 // Broadcast axes have stride 0, so one walk serves every op. The output is contiguous.
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -16,19 +22,19 @@ const HDR: u32 = 8u;
 const WG: u32 = 256u;
 
 fn input_index(k: u32, idx: u32) -> u32 {
-    let rank = info[1];
+    let rank = info(1);
     let base = HDR + rank + k * (rank + 2u);
-    let off = info[base];
-    if (info[base + 1u] == 1u) {
+    let off = info(base);
+    if (info(base + 1u) == 1u) {
         return off + idx;
     }
     var rem = idx;
     var o = i32(off);
     for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info[HDR + u32(d)];
+        let dim = info(HDR + u32(d));
         let c = rem % dim;
         rem = rem / dim;
-        o = o + i32(c) * bitcast<i32>(info[base + 2u + u32(d)]);
+        o = o + i32(c) * bitcast<i32>(info(base + 2u + u32(d)));
     }
     return u32(o);
 }
@@ -89,28 +95,28 @@ fn apply_binary(op: u32, x: f32, y: f32) -> f32 {
 fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
     let i = linear_id(wg, nwg, lid);
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
-    out[i] = apply_unary(info[2], a[input_index(0u, i)], bitcast<f32>(info[3]));
+    out[i] = apply_unary(info(2), a[input_index(0u, i)], bitcast<f32>(info(3)));
 }
 
 @compute @workgroup_size(256)
 fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
     let i = linear_id(wg, nwg, lid);
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
-    out[i] = apply_binary(info[2], a[input_index(0u, i)], b[input_index(1u, i)]);
+    out[i] = apply_binary(info(2), a[input_index(0u, i)], b[input_index(1u, i)]);
 }
 
 @compute @workgroup_size(256)
 fn fill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let i = linear_id(wg, nwg, lid);
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
-    out[i] = bitcast<f32>(info[3]);
+    out[i] = bitcast<f32>(info(3));
 }

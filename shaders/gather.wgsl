@@ -4,7 +4,13 @@
 //
 // info: [0] start  [1] rows in the batch  [2] features per row  [3] 1 when shuffled
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> words: array<u32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read> order: array<u32>;
@@ -15,14 +21,14 @@
 fn gather(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
     let i = (wg.y * nwg.x + wg.x) * 256u + lid;
-    let features = info[2];
-    if (i >= info[1] * features) {
+    let features = info(2);
+    if (i >= info(1) * features) {
         return;
     }
     let r = i / features;
     let j = i % features;
-    var sample = info[0] + r;
-    if (info[3] == 1u) {
+    var sample = info(0) + r;
+    if (info(3) == 1u) {
         sample = order[sample];
     }
     let byte = sample * features + j;

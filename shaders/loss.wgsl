@@ -4,7 +4,13 @@
 //
 // info: [0] batch  [1] classes
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -15,7 +21,7 @@ var<workgroup> partial: array<f32, 256>;
 
 // Row maximum and log of the shifted sum of exponentials.
 fn row_stats(r: u32) -> vec2<f32> {
-    let classes = info[1];
+    let classes = info(1);
     let base = r * classes;
     var m = logits[base];
     for (var j = 1u; j < classes; j = j + 1u) {
@@ -31,8 +37,8 @@ fn row_stats(r: u32) -> vec2<f32> {
 // The mean loss, in one workgroup: rows are strided over the invocations, then folded as a tree.
 @compute @workgroup_size(256)
 fn forward(@builtin(local_invocation_index) lid: u32) {
-    let batch = info[0];
-    let classes = info[1];
+    let batch = info(0);
+    let classes = info(1);
     var acc = 0.0;
     for (var r = lid; r < batch; r = r + 256u) {
         let label = labels[r];
@@ -61,8 +67,8 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
 fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_index) lid: u32) {
     let r = (wg.y * nwg.x + wg.x) * 64u + lid;
-    let batch = info[0];
-    let classes = info[1];
+    let batch = info(0);
+    let classes = info(1);
     if (r >= batch) {
         return;
     }
@@ -83,8 +89,8 @@ fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
 // workgroup: the accuracy counter of a training loop, read back only when it is shown.
 @compute @workgroup_size(256)
 fn correct(@builtin(local_invocation_index) lid: u32) {
-    let batch = info[0];
-    let classes = info[1];
+    let batch = info(0);
+    let classes = info(1);
     var acc = 0.0;
     for (var r = lid; r < batch; r = r + 256u) {
         let base = r * classes;

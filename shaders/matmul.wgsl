@@ -18,17 +18,23 @@
 //     slices of 16 along K; each invocation keeps a 4x4 block. For real GPUs, where global
 //     memory traffic dominates and workgroup memory is cheap.
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 fn a_offset(z: u32) -> i32 {
-    return bitcast<i32>(info[16u + z]);
+    return bitcast<i32>(info(16u + z));
 }
 
 fn b_offset(z: u32) -> i32 {
-    return bitcast<i32>(info[16u + info[3] + z]);
+    return bitcast<i32>(info(16u + info(3) + z));
 }
 
 // Rows come from the workgroup id alone, so every invocation of a workgroup reads the same
@@ -39,14 +45,14 @@ const RN: u32 = 512u;
 
 @compute @workgroup_size(64, 1, 1)
 fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info[0];
-    let n = info[1];
-    let k = info[2];
+    let m = info(0);
+    let n = info(1);
+    let k = info(2);
     let z = wg.z;
-    let a_rs = bitcast<i32>(info[4]);
-    let a_cs = bitcast<i32>(info[5]);
-    let b_rs = bitcast<i32>(info[6]);
-    let b_cs = bitcast<i32>(info[7]);
+    let a_rs = bitcast<i32>(info(4));
+    let a_cs = bitcast<i32>(info(5));
+    let b_rs = bitcast<i32>(info(6));
+    let b_cs = bitcast<i32>(info(7));
     let row = wg.y * RM;
     let col = wg.x * RN + lid.x;
     // Out-of-range rows and columns read a valid element and are never written, so the K loop
@@ -76,7 +82,7 @@ fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
         ka = ka + a_cs;
         kb = kb + b_rs;
     }
-    let base = (info[8] + z) * m * n;
+    let base = (info(8) + z) * m * n;
     for (var i = 0u; i < RM; i = i + 1u) {
         if (row + i < m) {
             store_row(base, row + i, col, n, lo[i], 64u);
@@ -86,8 +92,8 @@ fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
 }
 
 fn store_row(base: u32, r: u32, col: u32, n: u32, v: vec4<f32>, step: u32) {
-    let c_rs = info[9];
-    let c_cs = info[10];
+    let c_rs = info(9);
+    let c_cs = info(10);
     for (var j = 0u; j < 4u; j = j + 1u) {
         let cc = col + j * step;
         if (cc < n) {
@@ -111,14 +117,14 @@ var<workgroup> b_tile: array<f32, 1024>; // [BK][TILE]: b_tile[kk * TILE + c]
 
 @compute @workgroup_size(16, 16, 1)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info[0];
-    let n = info[1];
-    let k = info[2];
+    let m = info(0);
+    let n = info(1);
+    let k = info(2);
     let z = wg.z;
-    let a_rs = bitcast<i32>(info[4]);
-    let a_cs = bitcast<i32>(info[5]);
-    let b_rs = bitcast<i32>(info[6]);
-    let b_cs = bitcast<i32>(info[7]);
+    let a_rs = bitcast<i32>(info(4));
+    let a_cs = bitcast<i32>(info(5));
+    let b_rs = bitcast<i32>(info(6));
+    let b_cs = bitcast<i32>(info(7));
     let ao = a_offset(z);
     let bo = b_offset(z);
     let row0 = wg.y * TILE;
@@ -162,6 +168,6 @@ fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
         }
         workgroupBarrier();
     }
-    let base = (info[8] + z) * m * n;
+    let base = (info(8) + z) * m * n;
     store_block(base, row0 + lid.y, col0 + lid.x, m, n, acc0, acc1, acc2, acc3, 16u);
 }

@@ -3,7 +3,13 @@
 //   kind 1, RMSprop:            s = rho * s + (1 - rho) * g^2;  w = w - lr * g / (sqrt(s) + epsilon)
 // info: [0] elements  [1] kind  [2] lr  [3] momentum or rho  [4] epsilon   (floats as bits)
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read_write> w: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> s: array<f32>;
@@ -12,19 +18,19 @@
 fn step(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let i = (wg.y * nwg.x + wg.x) * 256u + lid;
-    if (i >= info[0]) {
+    if (i >= info(0)) {
         return;
     }
-    let lr = bitcast<f32>(info[2]);
-    let p = bitcast<f32>(info[3]);
+    let lr = bitcast<f32>(info(2));
+    let p = bitcast<f32>(info(3));
     let gi = g[i];
-    if (info[1] == 0u) {
+    if (info(1) == 0u) {
         let v = p * s[i] - lr * gi;
         s[i] = v;
         w[i] = w[i] + v;
     } else {
         let v = p * s[i] + (1.0 - p) * gi * gi;
         s[i] = v;
-        w[i] = w[i] - lr * gi / (sqrt(v) + bitcast<f32>(info[4]));
+        w[i] = w[i] - lr * gi / (sqrt(v) + bitcast<f32>(info(4)));
     }
 }

@@ -12,7 +12,13 @@
 //   [5] 1 when src_idx holds indices from an earlier pass   [6..8) unused
 //   [8] rank of the row layout, [9 .. 9+rank) its shape, then its offset and strides (i32)
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src_idx: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
@@ -26,13 +32,13 @@ var<workgroup> vals: array<f32, 256>;
 var<workgroup> idxs: array<u32, 256>;
 
 fn row_offset(r: u32) -> i32 {
-    let rank = info[8];
+    let rank = info(8);
     let strides = 9u + rank + 1u;
     var rem = r;
-    var o = i32(info[9u + rank]);
+    var o = i32(info(9u + rank));
     for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info[9u + u32(d)];
-        o = o + i32(rem % dim) * bitcast<i32>(info[strides + u32(d)]);
+        let dim = info(9u + u32(d));
+        o = o + i32(rem % dim) * bitcast<i32>(info(strides + u32(d)));
         rem = rem / dim;
     }
     return o;
@@ -46,10 +52,10 @@ fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
 @compute @workgroup_size(256)
 fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
-    let rows = info[0];
-    let len = info[1];
-    let chunks = info[2];
-    let op = info[3];
+    let rows = info(0);
+    let len = info(1);
+    let chunks = info(2);
+    let op = info(3);
     let id = wg.y * nwg.x + wg.x;
     let row = id / chunks;
     let chunk = id % chunks;
@@ -57,7 +63,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
         return; // uniform for the whole workgroup
     }
     let base = row_offset(row);
-    let stride = bitcast<i32>(info[4]);
+    let stride = bitcast<i32>(info(4));
     var acc = 0.0;
     if (op != 0u) {
         acc = bitcast<f32>(0xff800000u); // -inf, the identity of max
@@ -75,7 +81,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
                 acc = max(acc, v);
             } else {
                 var i = j;
-                if (info[5] == 1u) {
+                if (info(5) == 1u) {
                     i = src_idx[at];
                 }
                 if (better(acc, acc_i, v, i)) {

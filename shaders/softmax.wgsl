@@ -1,18 +1,24 @@
 // Softmax over the last axis, one invocation per row, stable: exp(x - max) / sum.
 // info: the layout of reduce.wgsl (rows, row length, ..., axis stride at [4], row layout at [8..]).
 
-@group(0) @binding(0) var<storage, read> info: array<u32>;
+// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
+// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
+@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
+
+fn info(i: u32) -> u32 {
+    return info_words[i >> 2u][i & 3u];
+}
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 fn row_offset(r: u32) -> i32 {
-    let rank = info[8];
+    let rank = info(8);
     let strides = 9u + rank + 1u;
     var rem = r;
-    var o = i32(info[9u + rank]);
+    var o = i32(info(9u + rank));
     for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info[9u + u32(d)];
-        o = o + i32(rem % dim) * bitcast<i32>(info[strides + u32(d)]);
+        let dim = info(9u + u32(d));
+        o = o + i32(rem % dim) * bitcast<i32>(info(strides + u32(d)));
         rem = rem / dim;
     }
     return o;
@@ -22,12 +28,12 @@ fn row_offset(r: u32) -> i32 {
 fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
     let row = (wg.y * nwg.x + wg.x) * 64u + lid;
-    if (row >= info[0]) {
+    if (row >= info(0)) {
         return;
     }
-    let len = info[1];
+    let len = info(1);
     let base = row_offset(row);
-    let stride = bitcast<i32>(info[4]);
+    let stride = bitcast<i32>(info(4));
     var m = src[base];
     for (var j = 1u; j < len; j = j + 1u) {
         m = max(m, src[base + i32(j) * stride]);

@@ -74,6 +74,22 @@ fn every_rank(dev: &Device) -> Result<()> {
 }
 test_device!(ranks_zero_to_seven, every_rank);
 
+// Axes of length 1 fold away before a kernel sees a layout, so a kernel's fixed parameter block
+// (256 words) holds any tensor that fits in memory, even one of rank 70.
+fn very_high_rank(dev: &Device) -> Result<()> {
+    let mut shape = vec![1; 70];
+    shape[3] = 2;
+    shape[40] = 3;
+    let x = Tensor::from_vec((0..6).map(|i| i as f32).collect(), &shape, dev)?;
+    assert_eq!(x.add(&x)?.to_vec()?, vec![0., 2., 4., 6., 8., 10.]);
+    assert_eq!(x.sum_axis(40)?.to_vec()?, vec![3., 12.]);
+    let order: Vec<usize> = (0..70).rev().collect();
+    let t = x.permute(&order)?;
+    assert_eq!(t.reshape(&[3, 2])?.to_vec()?, vec![0., 3., 1., 4., 2., 5.]);
+    Ok(())
+}
+test_device!(rank_seventy, very_high_rank);
+
 fn unary_values(dev: &Device) -> Result<()> {
     let x = Tensor::from_vec(vec![-2., -1., 0., 0.5, 2.], &[5], dev)?;
     let close = |got: Vec<f32>, want: Vec<f32>, what| {

@@ -109,6 +109,23 @@ fn matmul_batches(dev: &Device) -> Result<()> {
 }
 test_device!(matmul_broadcasts_batches, matmul_batches);
 
+// 300 batches do not fit one kernel's parameter block, so the GPU splits them over dispatches.
+fn matmul_many_batches(dev: &Device) -> Result<()> {
+    let a = Tensor::rand_uniform(&[300, 3, 5], -1., 1., 6, dev)?;
+    let b = Tensor::rand_uniform(&[300, 5, 2], -1., 1., 7, dev)?;
+    let c = a.matmul(&b)?;
+    let want = a
+        .to_device(&Device::cpu())?
+        .matmul(&b.to_device(&Device::cpu())?)?;
+    common::assert_close(&c, &want, "300 batches")?;
+    for i in [0, 119, 120, 299] {
+        let one = a.slice(s![i, .., ..])?.matmul(&b.slice(s![i, .., ..])?)?;
+        common::assert_close(&c.slice(s![i, .., ..])?, &one, &format!("batch {i}"))?;
+    }
+    Ok(())
+}
+test_device!(matmul_splits_long_batches, matmul_many_batches);
+
 /// Transposed and sliced operands give the product of their values.
 fn strided_operands(dev: &Device) -> Result<()> {
     let x = Tensor::rand_uniform(&[128, 784], -1., 1., 6, dev)?;

@@ -14,6 +14,10 @@ use crate::{Error, Result};
 /// chain of ops with no readback still keeps the device busy.
 const MAX_PENDING_DISPATCHES: usize = 256;
 
+/// Size of every kernel's parameter block (`info` in shaders/*.wgsl, a uniform
+/// `array<vec4<u32>, 64>`): a uniform array has a fixed length.
+pub(crate) const INFO_WORDS: usize = 256;
+
 /// One opened wgpu device with everything the kernels share.
 pub(crate) struct GpuContext {
     pub(crate) device: wgpu::Device,
@@ -259,7 +263,7 @@ impl GpuContext {
         Ok(buffer)
     }
 
-    /// Records one dispatch of `kernel` with `info` at binding 0 and each `(binding, buffer)`.
+    /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`]) at binding 0 and each `(binding, buffer)`.
     pub(crate) fn dispatch(
         &self,
         kernel: Kernel,
@@ -267,13 +271,23 @@ impl GpuContext {
         buffers: &[(u32, &wgpu::Buffer)],
         workgroups: (u32, u32, u32),
     ) -> Result<()> {
+        if info.len() > INFO_WORDS {
+            return Err(Error::LimitExceeded {
+                op: kernel.entry,
+                what: "kernel parameters in 32-bit words (the tensors' rank is too high)",
+                requested: info.len() as u64,
+                limit: INFO_WORDS as u64,
+            });
+        }
         let pipeline = self.pipeline(kernel)?;
+        let mut words = [0u32; INFO_WORDS];
+        words[..info.len()].copy_from_slice(info);
         let info = self
             .device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("info"),
-                contents: bytemuck::cast_slice(info),
-                usage: wgpu::BufferUsages::STORAGE,
+                contents: bytemuck::cast_slice(&words),
+                usage: wgpu::BufferUsages::UNIFORM,
             });
         let mut entries = vec![wgpu::BindGroupEntry {
             binding: 0,

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::context::{GpuContext, Kernel};
+use super::context::{GpuContext, Kernel, INFO_WORDS};
 use super::GpuStorage;
 use crate::layout::Layout;
 use crate::ops::MatmulDims;
@@ -118,9 +118,11 @@ pub(crate) fn matmul_with(
             limit: max as u64,
         });
     }
-    // More batches than one dispatch dimension holds go in several dispatches.
-    for first in (0..batch).step_by(max) {
-        let count = (batch - first).min(max);
+    // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
+    // goes in several dispatches.
+    let per_dispatch = max.min((INFO_WORDS - 16) / 2);
+    for first in (0..batch).step_by(per_dispatch) {
+        let count = (batch - first).min(per_dispatch);
         let mut info = vec![
             rows as u32,
             cols as u32,
