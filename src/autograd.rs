@@ -215,6 +215,15 @@ pub struct Var {
 impl Var {
     /// Makes `value` trainable. Its storage is updated in place by [`Var::set`] and the
     /// optimizers; a strided view is first copied into a tensor of its own.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let w = Var::new(Tensor::zeros(&[3, 2], &dev)?);
+    /// assert!(w.as_tensor().is_tracked());
+    /// assert_eq!(w.as_tensor().shape(), &[3, 2]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn new(value: Tensor) -> Var {
         let id = next_id();
         let owned = if value.layout().is_contiguous() && value.layout().offset() == 0 {
@@ -232,11 +241,32 @@ impl Var {
     }
 
     /// The variable's current value, tracked: operations on it record the graph.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let w = Var::new(Tensor::from_vec(vec![1., 2.], &[2], &dev)?);
+    /// let x = Tensor::from_vec(vec![3., 4.], &[2], &dev)?;
+    /// let y = w.as_tensor().mul(&x)?.sum()?; // 1*3 + 2*4
+    /// assert_eq!(y.to_scalar()?, 11.0);
+    /// assert_eq!(y.backward()?.get(&w).unwrap().to_vec()?, vec![3., 4.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn as_tensor(&self) -> &Tensor {
         &self.tensor
     }
 
     /// Overwrites the value in place with `value` (same shape, dtype and device).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let w = Var::new(Tensor::zeros(&[2], &dev)?);
+    /// w.set(&Tensor::from_vec(vec![1., 2.], &[2], &dev)?)?;
+    /// assert_eq!(w.as_tensor().to_vec()?, vec![1., 2.]);
+    /// assert!(w.set(&Tensor::zeros(&[3], &dev)?).is_err()); // the shape is fixed
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn set(&self, value: &Tensor) -> Result<()> {
         let t = &self.tensor;
         t.check_same_device("Var::set", value)?;
@@ -260,22 +290,60 @@ impl Var {
 }
 
 /// The gradients computed by [`Tensor::backward`], one per [`Var`] the output depends on.
+///
+/// ```
+/// # use tensorgears::{Device, Tensor, Var};
+/// # let dev = Device::cpu();
+/// let (a, b) = (Var::new(Tensor::scalar(2.0, &dev)?), Var::new(Tensor::scalar(5.0, &dev)?));
+/// let grads = a.as_tensor().mul_scalar(3.0)?.backward()?; // b plays no part
+/// assert_eq!(grads.len(), 1);
+/// assert_eq!(grads.get(&a).unwrap().to_scalar()?, 3.0);
+/// assert!(grads.get(&b).is_none());
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub struct Gradients {
     grads: HashMap<u64, Tensor>,
 }
 
 impl Gradients {
     /// The gradient with respect to `var`, or `None` when the output does not depend on it.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let (a, b) = (Var::new(Tensor::scalar(2.0, &dev)?), Var::new(Tensor::scalar(5.0, &dev)?));
+    /// let grads = a.as_tensor().mul(b.as_tensor())?.backward()?; // d(ab)/da = b, d(ab)/db = a
+    /// assert_eq!(grads.get(&a).unwrap().to_scalar()?, 5.0);
+    /// assert_eq!(grads.get(&b).unwrap().to_scalar()?, 2.0);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn get(&self, var: &Var) -> Option<&Tensor> {
         self.grads.get(&var.id)
     }
 
     /// How many variables have a gradient.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let (a, b) = (Var::new(Tensor::scalar(2.0, &dev)?), Var::new(Tensor::scalar(5.0, &dev)?));
+    /// assert_eq!(a.as_tensor().add(b.as_tensor())?.backward()?.len(), 2);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.grads.len()
     }
 
     /// True when no variable has a gradient.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let a = Var::new(Tensor::scalar(2.0, &dev)?);
+    /// // backward needs a Var to differentiate by, so its gradients are never empty.
+    /// assert!(!a.as_tensor().exp()?.backward()?.is_empty());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.grads.is_empty()
     }
@@ -283,6 +351,16 @@ impl Gradients {
 
 impl Tensor {
     /// True when the tensor was computed from a [`Var`] (operations on it are recorded).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::ones(&[2], &dev)?;
+    /// let w = Var::new(Tensor::ones(&[2], &dev)?);
+    /// assert!(!x.mul_scalar(2.0)?.is_tracked());
+    /// assert!(x.add(w.as_tensor())?.is_tracked());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn is_tracked(&self) -> bool {
         self.node().is_some()
     }

@@ -14,6 +14,7 @@ use crate::{Error, Result};
 /// ```
 /// use tensorgears::Device;
 /// let dev = Device::auto();
+/// assert!(dev.is_cpu() || dev.is_gpu());
 /// println!("running on {dev}");
 /// ```
 #[derive(Clone)]
@@ -29,6 +30,13 @@ static GPU: OnceLock<std::result::Result<Arc<GpuContext>, Error>> = OnceLock::ne
 
 impl Device {
     /// The CPU device (ndarray and plain loops).
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// let dev = Device::cpu();
+    /// assert!(dev.is_cpu() && !dev.is_gpu());
+    /// assert_eq!(dev, Device::cpu());
+    /// ```
     pub fn cpu() -> Device {
         Device(Inner::Cpu)
     }
@@ -38,6 +46,14 @@ impl Device {
     /// once per process with the adapter's own limits.
     ///
     /// Errors with [`Error::NoAdapter`] (saying what to install) when there is no adapter.
+    ///
+    /// ```
+    /// use tensorgears::{Device, Error};
+    /// match Device::gpu() {
+    ///     Ok(dev) => assert!(dev.is_gpu()),
+    ///     Err(e) => assert!(matches!(e, Error::NoAdapter { .. } | Error::DeviceRequest { .. })),
+    /// }
+    /// ```
     pub fn gpu() -> Result<Device> {
         GPU.get_or_init(|| GpuContext::open().map(Arc::new))
             .clone()
@@ -47,6 +63,12 @@ impl Device {
     /// The GPU when there is a real one, otherwise the CPU. An adapter that emulates a GPU on
     /// the CPU (lavapipe, SwiftShader, WARP: wgpu's `DeviceType::Cpu`) is not chosen: on the
     /// same cores the CPU path is far faster (see `benches/`); `Device::gpu()` still opens it.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// let dev = Device::auto();
+    /// assert!(dev.is_cpu() || (dev.is_gpu() && !dev.is_emulated()));
+    /// ```
     pub fn auto() -> Device {
         match Device::gpu() {
             Ok(d) if !d.is_emulated() => d,
@@ -55,6 +77,14 @@ impl Device {
     }
 
     /// True for a GPU adapter that runs on the CPU (lavapipe, SwiftShader, WARP).
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert!(!Device::cpu().is_emulated());
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     assert_eq!(gpu.is_emulated(), Device::auto().is_cpu()); // auto passes over an emulated GPU
+    /// }
+    /// ```
     pub fn is_emulated(&self) -> bool {
         match &self.0 {
             Inner::Cpu => false,
@@ -63,23 +93,54 @@ impl Device {
     }
 
     /// True for a GPU device.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert!(!Device::cpu().is_gpu());
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     assert!(gpu.is_gpu());
+    /// }
+    /// ```
     pub fn is_gpu(&self) -> bool {
         matches!(self.0, Inner::Gpu(_))
     }
 
     /// True for the CPU device.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert!(Device::cpu().is_cpu());
+    /// assert_eq!(Device::auto().is_cpu(), !Device::auto().is_gpu());
+    /// ```
     pub fn is_cpu(&self) -> bool {
         matches!(self.0, Inner::Cpu)
     }
 
     /// The adapter's name and backend for a GPU ("llvmpipe (LLVM 15.0.6, 256 bits) on Vulkan"),
     /// `"cpu"` for the CPU.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert_eq!(Device::cpu().name(), "cpu");
+    /// assert_eq!(Device::cpu().name(), Device::cpu().to_string());
+    /// ```
     pub fn name(&self) -> String {
         self.to_string()
     }
 
     /// Waits until all work submitted to the device has finished (a no-op on the CPU). Use it
     /// before reading a clock when timing GPU work.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// let start = std::time::Instant::now();
+    /// let y = Tensor::ones(&[64, 64], &dev)?.matmul(&Tensor::ones(&[64, 64], &dev)?)?;
+    /// dev.synchronize()?; // on a GPU the product may still be running until this returns
+    /// let _elapsed = start.elapsed();
+    /// assert_eq!(y.to_vec()?[0], 64.0);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn synchronize(&self) -> Result<()> {
         match &self.0 {
             Inner::Cpu => Ok(()),
@@ -91,6 +152,15 @@ impl Device {
     /// `"register"` or `"tiled"` (see `shaders/matmul.wgsl`), chosen on first use by timing
     /// both and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
     /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled`.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert_eq!(Device::cpu().matmul_kernel()?, "matrixmultiply");
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     assert!(["register", "tiled"].contains(&gpu.matmul_kernel()?));
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn matmul_kernel(&self) -> Result<&'static str> {
         match &self.0 {
             Inner::Cpu => Ok("matrixmultiply"),
@@ -102,6 +172,18 @@ impl Device {
     /// dispatches, queue submits, readbacks, storage buffers created (the pool reuses freed
     /// ones) and pipelines compiled. Counters are process-wide for the shared device; compare
     /// two readings to see what a piece of code costs.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// assert_eq!(Device::cpu().gpu_counters(), None);
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     let before = gpu.gpu_counters().unwrap();
+    ///     Tensor::ones(&[4], &gpu)?.add_scalar(1.0)?.to_vec()?;
+    ///     let spent = gpu.gpu_counters().unwrap().since(&before);
+    ///     assert!(spent.dispatches >= 1 && spent.readbacks >= 1);
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn gpu_counters(&self) -> Option<GpuCounters> {
         self.gpu_context().map(|c| c.counters())
     }
@@ -148,6 +230,19 @@ impl fmt::Debug for Device {
 }
 
 /// Counts of GPU work, from [`Device::gpu_counters`].
+///
+/// ```
+/// # use tensorgears::{Device, Tensor};
+/// // Counters exist only for a GPU; without one there is nothing to count.
+/// if let Ok(gpu) = Device::gpu() {
+///     let before = gpu.gpu_counters().unwrap();
+///     let y = Tensor::ones(&[4], &gpu)?.mul_scalar(2.0)?;
+///     let spent = gpu.gpu_counters().unwrap().since(&before);
+///     assert_eq!(spent.readbacks, 0); // nothing has been read back yet
+///     assert_eq!(y.to_vec()?, vec![2.0; 4]);
+/// }
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GpuCounters {
     /// Kernel dispatches recorded.
@@ -164,6 +259,14 @@ pub struct GpuCounters {
 
 impl GpuCounters {
     /// The counts from `earlier` to `self`.
+    ///
+    /// ```
+    /// use tensorgears::GpuCounters;
+    /// let earlier = GpuCounters { dispatches: 10, submits: 2, ..Default::default() };
+    /// let now = GpuCounters { dispatches: 15, submits: 3, ..earlier };
+    /// let spent = now.since(&earlier);
+    /// assert_eq!((spent.dispatches, spent.submits, spent.readbacks), (5, 1, 0));
+    /// ```
     pub fn since(&self, earlier: &GpuCounters) -> GpuCounters {
         GpuCounters {
             dispatches: self.dispatches - earlier.dispatches,

@@ -4,6 +4,15 @@ use crate::DType;
 
 /// Everything that can go wrong in tensorgears. Nothing a caller passes in panics: it comes back
 /// as one of these variants, each carrying the values needed to see what was wrong.
+///
+/// ```
+/// use tensorgears::{Device, Error, Tensor};
+/// let dev = Device::cpu();
+/// let err = Tensor::zeros(&[2, 3], &dev)?.add(&Tensor::zeros(&[4], &dev)?).unwrap_err();
+/// assert_eq!(err, Error::ShapeMismatch { op: "add", lhs: vec![2, 3], rhs: vec![4] });
+/// assert_eq!(err.to_string(), "add: shapes [2, 3] and [4] are not compatible");
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// Two shapes that the operation cannot combine (NumPy's broadcasting rules, or a matrix
@@ -134,4 +143,13 @@ pub enum Error {
 }
 
 /// `Result` with the crate's [`Error`].
+///
+/// ```
+/// use tensorgears::{Device, Result, Tensor};
+/// fn double(x: &Tensor) -> Result<Vec<f32>> {
+///     x.mul_scalar(2.0)?.to_vec()
+/// }
+/// assert_eq!(double(&Tensor::ones(&[2], &Device::cpu())?)?, vec![2., 2.]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,4 +1,16 @@
 //! Loss functions.
+//!
+//! ```
+//! use tensorgears::{loss, Device, Tensor, Var};
+//! # let dev = Device::cpu();
+//! let logits = Var::new(Tensor::zeros(&[1, 4], &dev)?);
+//! let labels = Tensor::from_vec_u32(vec![2], &[1], &dev)?;
+//! let l = loss::sparse_softmax_cross_entropy(logits.as_tensor(), &labels)?;
+//! assert!((l.to_scalar()? - 4f32.ln()).abs() < 1e-6); // uniform over 4 classes
+//! let g = l.backward()?.get(&logits).unwrap().to_vec()?;
+//! assert_eq!(g, vec![0.25, 0.25, -0.75, 0.25]); // softmax - onehot
+//! # Ok::<(), tensorgears::Error>(())
+//! ```
 
 use crate::autograd::Op;
 use crate::{DType, Error, Layout, Result, Tensor};
@@ -65,6 +77,18 @@ pub fn sparse_softmax_cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<
 
 /// [`sparse_softmax_cross_entropy`] without the label check, so nothing waits for the GPU.
 /// A label not below `classes` makes the loss and its gradient NaN.
+///
+/// ```
+/// use tensorgears::{loss, Device, Tensor};
+/// # let dev = Device::cpu();
+/// let logits = Tensor::from_vec(vec![0., 0.], &[1, 2], &dev)?;
+/// let label = Tensor::from_vec_u32(vec![1], &[1], &dev)?;
+/// let l = loss::sparse_softmax_cross_entropy_unchecked(&logits, &label)?.to_scalar()?;
+/// assert!((l - std::f32::consts::LN_2).abs() < 1e-6);
+/// let bad = Tensor::from_vec_u32(vec![2], &[1], &dev)?; // only classes 0 and 1 exist
+/// assert!(loss::sparse_softmax_cross_entropy_unchecked(&logits, &bad)?.to_scalar()?.is_nan());
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn sparse_softmax_cross_entropy_unchecked(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
     let (batch, classes) = check(logits, labels)?;
     let (x, l) = (logits.contiguous()?.detach(), labels.contiguous()?);

@@ -1,4 +1,18 @@
 //! Layers and models: the chapter's `NaiveDense` and `NaiveSequential`, made real.
+//!
+//! ```
+//! use tensorgears::nn::{Activation, Dense, Sequential};
+//! # use tensorgears::{Device, Tensor};
+//! # let dev = Device::cpu();
+//! let model = Sequential::new(vec![
+//!     Dense::new(4, 8, Activation::Relu, 0, &dev)?,
+//!     Dense::new(8, 3, Activation::Softmax, 1, &dev)?,
+//! ]);
+//! let x = Tensor::rand_uniform(&[5, 4], 0.0, 1.0, 2, &dev)?;
+//! assert_eq!(model.forward(&x)?.shape(), &[5, 3]); // class probabilities
+//! assert_eq!(model.predict(&x)?.shape(), &[5]); // class indices
+//! # Ok::<(), tensorgears::Error>(())
+//! ```
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +22,18 @@ use crate::optim::Optimizer;
 use crate::{loss, Device, Error, Result, Tensor, Var};
 
 /// What a [`Dense`] layer applies to `x · W + b`.
+///
+/// ```
+/// use tensorgears::nn::{Activation, Dense};
+/// # use tensorgears::{Device, Tensor};
+/// # let dev = Device::cpu();
+/// let (w, b) = (Tensor::ones(&[1, 2], &dev)?, Tensor::from_vec(vec![-2., 1.], &[2], &dev)?);
+/// let x = Tensor::ones(&[1, 1], &dev)?; // x · W + b = [-1, 2]
+/// let relu = Dense::from_tensors(w.clone(), b.clone(), Activation::Relu)?;
+/// assert_eq!(relu.forward(&x)?.to_vec()?, vec![0., 2.]);
+/// assert_eq!(Dense::from_tensors(w, b, Activation::None)?.forward(&x)?.to_vec()?, vec![-1., 2.]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
     /// `max(x, 0)`.
@@ -39,6 +65,17 @@ pub struct Dense {
 impl Dense {
     /// Keras' default initialisation: `W` glorot-uniform, uniform in `±sqrt(6 / (in + out))`,
     /// drawn from `seed`; `b` zeros.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let layer = Dense::new(10, 6, Activation::Relu, 42, &dev)?;
+    /// let limit = (6.0f32 / (10.0 + 6.0)).sqrt();
+    /// assert!(layer.weights()[0].as_tensor().to_vec()?.iter().all(|w| w.abs() <= limit));
+    /// assert_eq!(layer.weights()[1].as_tensor().to_vec()?, vec![0.; 6]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn new(
         inputs: usize,
         outputs: usize,
@@ -52,6 +89,15 @@ impl Dense {
     }
 
     /// The chapter's `NaiveDense` initialisation: `W` uniform in `[0, 0.1)`, `b` zeros.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let layer = Dense::naive(10, 6, Activation::Relu, 42, &dev)?;
+    /// assert!(layer.weights()[0].as_tensor().to_vec()?.iter().all(|w| (0.0..0.1).contains(w)));
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn naive(
         inputs: usize,
         outputs: usize,
@@ -64,6 +110,20 @@ impl Dense {
     }
 
     /// A layer with the given weights (inputs, outputs) and bias (outputs,).
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &dev)?;
+    /// let b = Tensor::from_vec(vec![10., 20.], &[2], &dev)?;
+    /// let layer = Dense::from_tensors(w, b, Activation::None)?;
+    /// let x = Tensor::from_vec(vec![1., 1.], &[1, 2], &dev)?;
+    /// assert_eq!(layer.forward(&x)?.to_vec()?, vec![14., 26.]); // [1, 1] · W = [4, 6]
+    /// let (w, b) = (Tensor::zeros(&[2, 2], &dev)?, Tensor::zeros(&[3], &dev)?);
+    /// assert!(Dense::from_tensors(w, b, Activation::None).is_err()); // 3 biases for 2 outputs
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn from_tensors(w: Tensor, b: Tensor, activation: Activation) -> Result<Dense> {
         if w.ndim() != 2 || b.shape() != [w.shape()[1]] {
             return Err(crate::Error::ShapeMismatch {
@@ -80,6 +140,17 @@ impl Dense {
     }
 
     /// `activation(x · W + b)` for `x` of shape (batch, inputs).
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let (w, b) = (Tensor::zeros(&[3, 4], &dev)?, Tensor::zeros(&[4], &dev)?);
+    /// let layer = Dense::from_tensors(w, b, Activation::Softmax)?;
+    /// let p = layer.forward(&Tensor::ones(&[2, 3], &dev)?)?; // equal logits: equal probabilities
+    /// assert_eq!(p.to_vec()?, vec![0.25; 8]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let z = x.matmul(self.w.as_tensor())?.add(self.b.as_tensor())?;
         match self.activation {
@@ -90,11 +161,30 @@ impl Dense {
     }
 
     /// The weights `[W, b]`.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let layer = Dense::new(784, 10, Activation::None, 0, &dev)?;
+    /// let shapes: Vec<&[usize]> = layer.weights().iter().map(|v| v.as_tensor().shape()).collect();
+    /// assert_eq!(shapes, vec![&[784, 10][..], &[10][..]]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn weights(&self) -> Vec<&Var> {
         vec![&self.w, &self.b]
     }
 
     /// The activation applied after `x · W + b`.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let layer = Dense::new(784, 10, Activation::Softmax, 0, &dev)?;
+    /// assert_eq!(layer.activation(), Activation::Softmax);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn activation(&self) -> Activation {
         self.activation
     }
@@ -122,11 +212,38 @@ pub struct Sequential {
 
 impl Sequential {
     /// A model of `layers`, applied in order.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// assert_eq!(model.layers().len(), 2);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn new(layers: Vec<Dense>) -> Sequential {
         Sequential { layers }
     }
 
     /// The output of the last layer for input `x`.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let (w1, b1) = (Tensor::from_vec(vec![1., -1.], &[1, 2], &dev)?, Tensor::zeros(&[2], &dev)?);
+    /// let (w2, b2) = (Tensor::ones(&[2, 1], &dev)?, Tensor::from_vec(vec![0.5], &[1], &dev)?);
+    /// let model = Sequential::new(vec![
+    ///     Dense::from_tensors(w1, b1, Activation::Relu)?, // [relu(x), relu(-x)]
+    ///     Dense::from_tensors(w2, b2, Activation::None)?, // their sum + 0.5
+    /// ]);
+    /// let x = Tensor::from_vec(vec![3., -2.], &[2, 1], &dev)?;
+    /// assert_eq!(model.forward(&x)?.to_vec()?, vec![3.5, 2.5]); // |x| + 0.5
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for layer in &self.layers {
@@ -136,17 +253,56 @@ impl Sequential {
     }
 
     /// Every layer's weights, in order.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// let shapes: Vec<&[usize]> = model.weights().iter().map(|v| v.as_tensor().shape()).collect();
+    /// assert_eq!(shapes, vec![&[784, 512][..], &[512][..], &[512, 10][..], &[10][..]]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn weights(&self) -> Vec<&Var> {
         self.layers.iter().flat_map(Dense::weights).collect()
     }
 
     /// The layers.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// assert_eq!(model.layers()[1].activation(), Activation::Softmax);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn layers(&self) -> &[Dense] {
         &self.layers
     }
 
     /// The output before a final softmax: what the fused cross-entropy takes. (Softmax keeps
     /// the order of its inputs, so the predicted class is the same.)
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let x = Tensor::from_vec(vec![2., 0.], &[1, 2], &dev)?;
+    /// assert_eq!(model.logits(&x)?.to_vec()?, vec![2., 0.]); // before the softmax
+    /// let p = model.forward(&x)?.to_vec()?;
+    /// assert!((p[0] + p[1] - 1.0).abs() < 1e-6 && p[0] > p[1]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
@@ -161,6 +317,18 @@ impl Sequential {
     }
 
     /// The predicted class of each row of `x`, as a `u32` tensor.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let x = Tensor::from_vec(vec![0.2, 0.9, 0.7, 0.1], &[2, 2], &dev)?;
+    /// assert_eq!(model.predict(&x)?.to_vec_u32()?, vec![1, 0]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
         self.logits(&x.detach())?.argmax_axis(1)
     }
@@ -172,6 +340,24 @@ impl Sequential {
     /// ([`Progress::running`]), so a loop that shows them every few steps waits for the device
     /// only then. The labels must be below the number of outputs (a [`Dataset`] of MNIST's
     /// are); an out-of-range one makes the loss NaN rather than stopping the device to check.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::optim::Sgd;
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// // Two classes of two-pixel images: the label is the lit pixel.
+    /// let ds = Dataset::new(&[255, 0, 0, 255, 255, 0, 0, 255], &[0, 1, 0, 1], 2, &dev)?;
+    /// let model = Sequential::new(vec![Dense::new(2, 2, Activation::Softmax, 0, &dev)?]);
+    /// let mut opt = Sgd::new(0.5);
+    /// for seed in 0..20 {
+    ///     model.train_epoch(&ds, 2, &mut opt, Some(seed), |_| Ok(()))?;
+    /// }
+    /// let stats = model.train_epoch(&ds, 2, &mut opt, None, |_| Ok(()))?;
+    /// assert_eq!((stats.samples, stats.accuracy), (4, 1.0));
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn train_epoch(
         &self,
         data: &Dataset,
@@ -211,6 +397,21 @@ impl Sequential {
 
     /// Mean sparse softmax-cross-entropy and accuracy over `data`, in batches. The sums stay
     /// on the device until the end: one readback for the whole set.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let ds = Dataset::new(&[255, 0, 0, 255], &[0, 1], 2, &dev)?;
+    /// let (loss, accuracy) = model.evaluate(&ds, 1)?;
+    /// assert_eq!(accuracy, 1.0);
+    /// assert!((loss - (1.0 + (-1f32).exp()).ln()).abs() < 1e-6); // logits [1, 0], label 0
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<(f32, f32)> {
         if data.is_empty() {
             return Err(Error::InvalidArgument {
@@ -234,6 +435,18 @@ impl Sequential {
 
     /// Writes the weights to a safetensors file: `layers.{i}.weight` (inputs, outputs) and
     /// `layers.{i}.bias`, with each layer's activation in the metadata.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![Dense::new(4, 3, Activation::Relu, 7, &dev)?]);
+    /// let path = std::env::temp_dir().join("tensorgears-doc-save.safetensors");
+    /// model.save(&path)?;
+    /// let back = Sequential::load(&path, &dev)?;
+    /// assert_eq!(back.weights()[0].as_tensor().to_vec()?, model.weights()[0].as_tensor().to_vec()?);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn save(&self, path: &Path) -> Result<()> {
         let io = |msg: String| Error::Data {
             file: path.display().to_string(),
@@ -267,6 +480,19 @@ impl Sequential {
     }
 
     /// Reads a model written by [`Sequential::save`] onto `device`.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![Dense::new(4, 3, Activation::Softmax, 7, &dev)?]);
+    /// let path = std::env::temp_dir().join("tensorgears-doc-load.safetensors");
+    /// model.save(&path)?;
+    /// let back = Sequential::load(&path, &dev)?;
+    /// assert_eq!(back.layers()[0].activation(), Activation::Softmax);
+    /// assert!(Sequential::load(std::path::Path::new("no-such-model.safetensors"), &dev).is_err());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn load(path: &Path, device: &Device) -> Result<Sequential> {
         let bad = |msg: String| Error::Data {
             file: path.display().to_string(),
@@ -313,6 +539,23 @@ impl Sequential {
 }
 
 /// Where an epoch of [`Sequential::train_epoch`] stands.
+///
+/// ```
+/// use tensorgears::data::Dataset;
+/// use tensorgears::nn::{Activation, Dense, Sequential};
+/// use tensorgears::optim::Sgd;
+/// # use tensorgears::{Device, Tensor};
+/// # let dev = Device::cpu();
+/// let ds = Dataset::new(&[0; 10], &[0, 1, 0, 1, 0], 2, &dev)?;
+/// let model = Sequential::new(vec![Dense::new(2, 2, Activation::Softmax, 0, &dev)?]);
+/// let mut seen = Vec::new();
+/// model.train_epoch(&ds, 2, &mut Sgd::new(0.1), None, |p| {
+///     seen.push((p.step, p.steps, p.seen));
+///     Ok(())
+/// })?;
+/// assert_eq!(seen, vec![(1, 3, 2), (2, 3, 4), (3, 3, 5)]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub struct Progress {
     /// Steps done.
     pub step: usize,
@@ -327,6 +570,23 @@ pub struct Progress {
 impl Progress {
     /// Mean loss and accuracy so far. Reads two numbers back from the device, so it waits for
     /// the steps recorded so far to finish.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::optim::Sgd;
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let (w, b) = (Tensor::zeros(&[2, 2], &dev)?, Tensor::zeros(&[2], &dev)?);
+    /// let model = Sequential::new(vec![Dense::from_tensors(w, b, Activation::Softmax)?]);
+    /// let ds = Dataset::new(&[0; 4], &[0, 0], 2, &dev)?;
+    /// model.train_epoch(&ds, 2, &mut Sgd::new(0.1), None, |p| {
+    ///     let (loss, accuracy) = p.running()?; // equal logits: ln 2, and ties go to class 0
+    ///     assert!((loss - std::f32::consts::LN_2).abs() < 1e-6 && accuracy == 1.0);
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn running(&self) -> Result<(f32, f32)> {
         let n = self.seen.max(1) as f32;
         Ok((
@@ -337,6 +597,21 @@ impl Progress {
 }
 
 /// The outcome of one epoch of training.
+///
+/// ```
+/// use tensorgears::data::Dataset;
+/// use tensorgears::nn::{Activation, Dense, Sequential};
+/// use tensorgears::optim::Sgd;
+/// # use tensorgears::{Device, Tensor};
+/// # let dev = Device::cpu();
+/// let (w, b) = (Tensor::zeros(&[2, 2], &dev)?, Tensor::zeros(&[2], &dev)?);
+/// let model = Sequential::new(vec![Dense::from_tensors(w, b, Activation::Softmax)?]);
+/// let ds = Dataset::new(&[0; 4], &[0, 0], 2, &dev)?;
+/// let stats = model.train_epoch(&ds, 2, &mut Sgd::new(0.1), None, |_| Ok(()))?;
+/// assert_eq!((stats.samples, stats.accuracy), (2, 1.0));
+/// assert!((stats.loss - std::f32::consts::LN_2).abs() < 1e-6);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpochStats {
     /// Mean training loss over the epoch.

@@ -1,5 +1,18 @@
 //! The MNIST digits in their original IDX files: parsing with every header checked, finding
 //! the files, and downloading them (verified, atomically) when they are missing.
+//!
+//! ```
+//! use std::path::Path;
+//! use tensorgears::data::{mnist, Dataset};
+//! # use tensorgears::Device;
+//! // One 1x2 image and its label as the IDX files hold them: magic number, sizes, bytes.
+//! let image_file = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255];
+//! let images = mnist::parse_images(Path::new("images"), &image_file)?;
+//! let labels = mnist::parse_labels(Path::new("labels"), &[0, 0, 8, 1, 0, 0, 0, 1, 7])?;
+//! let ds = Dataset::from_images(&images, &labels, None, &Device::cpu())?;
+//! assert_eq!((ds.len(), ds.features()), (1, 2));
+//! # Ok::<(), tensorgears::Error>(())
+//! ```
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +23,12 @@ use sha2::{Digest, Sha256};
 use crate::{Error, Result};
 
 /// The four files, with the SHA-256 of their decompressed content.
+///
+/// ```
+/// use tensorgears::data::mnist;
+/// assert_eq!(mnist::FILES[0].0, "train-images-idx3-ubyte");
+/// assert!(mnist::FILES.iter().all(|(_, sha)| sha.len() == 64));
+/// ```
 pub const FILES: [(&str, &str); 4] = [
     (
         "train-images-idx3-ubyte",
@@ -31,12 +50,25 @@ pub const FILES: [(&str, &str); 4] = [
 
 /// Where missing files are fetched from, unless `TENSORGEARS_MNIST_MIRROR` names another base
 /// address (files are fetched as `{base}/{name}.gz`).
+///
+/// ```
+/// use tensorgears::data::mnist;
+/// let url = format!("{}/{}.gz", mnist::DEFAULT_MIRROR, mnist::FILES[1].0);
+/// assert!(url.starts_with("https://") && url.ends_with("/mnist/train-labels-idx1-ubyte.gz"));
+/// ```
 pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/cvdf-datasets/mnist";
 
 const IMAGES_MAGIC: u32 = 2051;
 const LABELS_MAGIC: u32 = 2049;
 
 /// `count` grey-scale images of `rows` x `cols` bytes, row-major, one after another.
+///
+/// ```
+/// use tensorgears::data::mnist::Images;
+/// let images = Images { pixels: (0..12).collect(), count: 3, rows: 2, cols: 2 };
+/// assert_eq!(images.shape(), [3, 2, 2]);
+/// assert_eq!(images.image(1), Some(&[4, 5, 6, 7][..]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Images {
     /// The pixels, `count * rows * cols` bytes.
@@ -51,11 +83,24 @@ pub struct Images {
 
 impl Images {
     /// The shape NumPy would show: `(count, rows, cols)`.
+    ///
+    /// ```
+    /// use tensorgears::data::mnist::Images;
+    /// let images = Images { pixels: vec![0; 24], count: 2, rows: 3, cols: 4 };
+    /// assert_eq!(images.shape(), [2, 3, 4]);
+    /// ```
     pub fn shape(&self) -> [usize; 3] {
         [self.count, self.rows, self.cols]
     }
 
     /// The pixels of image `i`.
+    ///
+    /// ```
+    /// use tensorgears::data::mnist::Images;
+    /// let images = Images { pixels: vec![1, 2, 3, 4, 5, 6], count: 2, rows: 1, cols: 3 };
+    /// assert_eq!(images.image(1), Some(&[4, 5, 6][..]));
+    /// assert_eq!(images.image(2), None);
+    /// ```
     pub fn image(&self, i: usize) -> Option<&[u8]> {
         let n = self.rows * self.cols;
         self.pixels.get(i * n..(i + 1) * n)
@@ -63,6 +108,16 @@ impl Images {
 }
 
 /// The MNIST training and test sets.
+///
+/// ```no_run
+/// use tensorgears::data::{mnist, Dataset};
+/// use tensorgears::Device;
+/// // Needs the MNIST files (or the network to download them).
+/// let m = mnist::load(None)?;
+/// let test = Dataset::from_images(&m.test_images, &m.test_labels, None, &Device::auto())?;
+/// assert_eq!((test.len(), test.features()), (10_000, 784));
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Mnist {
     /// 60,000 training images.
@@ -83,6 +138,17 @@ fn data_error(file: &Path, msg: impl Into<String>) -> Error {
 }
 
 /// The bytes of an IDX file, decompressed when they are gzip (recognised by content).
+///
+/// ```
+/// use std::io::Write;
+/// use tensorgears::data::mnist;
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+/// gz.write_all(&[0, 0, 8, 1, 0, 0, 0, 2, 3, 9])?; // magic 2049, two labels: 3 and 9
+/// let path = std::env::temp_dir().join("tensorgears-doc-read-idx-bytes");
+/// std::fs::write(&path, gz.finish()?)?;
+/// assert_eq!(mnist::read_idx_bytes(&path)?, vec![0, 0, 8, 1, 0, 0, 0, 2, 3, 9]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_idx_bytes(path: &Path) -> Result<Vec<u8>> {
     let raw = std::fs::read(path).map_err(|e| data_error(path, format!("cannot read: {e}")))?;
     decompress(path, raw)
@@ -136,6 +202,17 @@ fn check_payload(path: &Path, bytes: &[u8], header_len: usize, expected: usize) 
 }
 
 /// Parses an IDX image file (magic 2051, dimensions count x rows x cols).
+///
+/// ```
+/// use std::path::Path;
+/// use tensorgears::data::mnist;
+/// let mut bytes = vec![0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3]; // 2051; 2 images of 1x3
+/// bytes.extend([0, 128, 255, 1, 2, 3]);
+/// let images = mnist::parse_images(Path::new("images"), &bytes)?;
+/// assert_eq!((images.shape(), images.image(1)), ([2, 1, 3], Some(&[1, 2, 3][..])));
+/// assert!(mnist::parse_images(Path::new("images"), &bytes[..20]).is_err()); // truncated
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images> {
     let d = header(path, bytes, IMAGES_MAGIC, 3)?;
     let (count, rows, cols) = (d[0], d[1], d[2]);
@@ -155,6 +232,16 @@ pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images> {
 }
 
 /// Parses an IDX label file (magic 2049, one dimension); every label must be a digit.
+///
+/// ```
+/// use std::path::Path;
+/// use tensorgears::data::mnist;
+/// let bytes = [0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]; // magic 2049, 3 labels
+/// assert_eq!(mnist::parse_labels(Path::new("labels"), &bytes)?, vec![7, 2, 1]);
+/// let err = mnist::parse_labels(Path::new("labels"), &[0, 0, 8, 1, 0, 0, 0, 1, 10]).unwrap_err();
+/// assert_eq!(err.to_string(), "labels: label 10 at index 0 is not a digit");
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn parse_labels(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
     let count = header(path, bytes, LABELS_MAGIC, 1)?[0];
     check_payload(path, bytes, 8, count)?;
@@ -177,6 +264,15 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// Loads the four files from `dir`, checking each and that images and labels agree.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use tensorgears::data::mnist;
+/// // Needs the four MNIST files in `data/mnist`.
+/// let m = mnist::load_dir(Path::new("data/mnist"))?;
+/// assert_eq!(m.train_labels.len(), m.train_images.count);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn load_dir(dir: &Path) -> Result<Mnist> {
     let path_of = |name: &str| {
         find(dir, name).ok_or_else(|| data_error(dir, format!("{name}(.gz) is missing")))
@@ -216,12 +312,27 @@ pub fn load_dir(dir: &Path) -> Result<Mnist> {
 }
 
 /// The per-user cache directory for the data set (`~/.cache/tensorgears/mnist` on Linux).
+///
+/// ```
+/// use tensorgears::data::mnist;
+/// if let Some(dir) = mnist::cache_dir() {
+///     assert!(dir.ends_with("tensorgears/mnist"));
+/// }
+/// ```
 pub fn cache_dir() -> Option<PathBuf> {
     dirs::cache_dir().map(|d| d.join("tensorgears").join("mnist"))
 }
 
 /// Loads MNIST from `dir` if given, else from `$MNIST_DIR`, else from the cache directory,
 /// downloading into the cache whatever is missing there.
+///
+/// ```no_run
+/// use tensorgears::data::mnist;
+/// // Needs the MNIST files or the network: the first call downloads about 12 MB.
+/// let m = mnist::load(None)?;
+/// assert_eq!(m.train_images.shape(), [60_000, 28, 28]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn load(dir: Option<&Path>) -> Result<Mnist> {
     if let Some(d) = dir {
         return load_dir(d);
@@ -242,6 +353,15 @@ pub fn load(dir: Option<&Path>) -> Result<Mnist> {
 /// Fetches each file missing from `dir` as `{base}/{name}.gz`, verifies the SHA-256 of its
 /// decompressed content and only then moves it into place (a temporary file and a rename, so
 /// an interrupted download leaves nothing half-written). Shows a progress bar on a terminal.
+///
+/// ```no_run
+/// use tensorgears::data::mnist;
+/// // Needs the network unless all four files are already in `dir`.
+/// let dir = mnist::cache_dir().expect("a per-user cache directory");
+/// mnist::download_missing(mnist::DEFAULT_MIRROR, &dir)?;
+/// assert_eq!(mnist::load_dir(&dir)?.test_images.count, 10_000);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub fn download_missing(base: &str, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| data_error(dir, format!("cannot create: {e}")))?;
     for (name, sha) in FILES {

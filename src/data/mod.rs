@@ -4,6 +4,20 @@
 //! set is uploaded once (packed bytes, four to a word: MNIST's 60,000 images are 47 MB, where
 //! f32 would not fit one 128 MiB binding) and each batch is gathered and scaled to [0, 1] by a
 //! kernel, so training uploads nothing per step.
+//!
+//! ```
+//! use tensorgears::data::Dataset;
+//! # use tensorgears::Device;
+//! let ds = Dataset::new(&[0, 255, 255, 0, 255, 255], &[1, 0, 2], 2, &Device::cpu())?;
+//! let mut rows = 0;
+//! for batch in ds.batches(2, Some(0))? {
+//!     let (x, y) = batch?; // (rows, 2) f32 in [0, 1], (rows,) u32
+//!     assert_eq!(x.shape(), &[y.len(), 2]);
+//!     rows += y.len();
+//! }
+//! assert_eq!(rows, 3);
+//! # Ok::<(), tensorgears::Error>(())
+//! ```
 
 pub mod mnist;
 
@@ -13,6 +27,18 @@ use rand::SeedableRng;
 use crate::{DType, Device, Error, Layout, Result, Tensor};
 
 /// Labelled rows of u8 features on a device.
+///
+/// ```
+/// use tensorgears::data::Dataset;
+/// # use tensorgears::Device;
+/// # let dev = Device::cpu();
+/// let ds = Dataset::new(&[0, 255, 255, 0], &[1, 0], 2, &dev)?; // two rows of two bytes
+/// assert_eq!((ds.len(), ds.features()), (2, 2));
+/// let (x, y) = ds.batches(2, None)?.next().unwrap()?;
+/// assert_eq!(x.to_vec()?, vec![0., 1., 1., 0.]); // scaled to [0, 1]
+/// assert_eq!(y.to_vec_u32()?, vec![1, 0]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub struct Dataset {
     /// The features, packed four bytes to a u32 word.
     words: Tensor,
@@ -64,6 +90,15 @@ impl Dataset {
     }
 
     /// The first `limit` (or all) images of `images` with their labels, flattened to rows.
+    ///
+    /// ```
+    /// use tensorgears::data::{mnist::Images, Dataset};
+    /// # use tensorgears::Device;
+    /// let images = Images { pixels: vec![0, 255, 255, 0, 9, 9], count: 3, rows: 1, cols: 2 };
+    /// let ds = Dataset::from_images(&images, &[4, 2, 7], Some(2), &Device::cpu())?;
+    /// assert_eq!((ds.len(), ds.features()), (2, 2));
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn from_images(
         images: &mnist::Images,
         labels: &[u8],
@@ -84,21 +119,57 @@ impl Dataset {
     }
 
     /// Number of rows.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// assert_eq!(Dataset::new(&[0; 12], &[1, 2, 3], 4, &dev)?.len(), 3);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.count
     }
 
     /// True when there are no rows.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// assert!(Dataset::new(&[], &[], 4, &dev)?.is_empty());
+    /// assert!(!Dataset::new(&[0; 4], &[1], 4, &dev)?.is_empty());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
     /// Features per row.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// assert_eq!(Dataset::new(&[0; 12], &[1, 2, 3], 4, &dev)?.features(), 4);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn features(&self) -> usize {
         self.features
     }
 
     /// The device holding the data.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// let ds = Dataset::new(&[0; 4], &[1], 4, &dev)?;
+    /// assert!(ds.device().is_cpu());
+    /// let (x, _) = ds.batches(1, None)?.next().unwrap()?;
+    /// assert_eq!(x.device(), ds.device()); // batches are gathered where the data lives
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn device(&self) -> &Device {
         self.words.device()
     }
@@ -107,6 +178,20 @@ impl Dataset {
     /// in batches of 128 give 468 full batches and one of 96). With a seed, the rows are
     /// shuffled (the same seed gives the same order on every device); without, they are in
     /// order.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// let ds = Dataset::new(&[0; 10], &[0, 1, 2, 3, 4], 2, &dev)?;
+    /// let mut labels = Vec::new();
+    /// for batch in ds.batches(2, Some(7))? {
+    ///     labels.extend(batch?.1.to_vec_u32()?);
+    /// }
+    /// labels.sort();
+    /// assert_eq!(labels, vec![0, 1, 2, 3, 4]); // shuffled, but every row once
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Result<Batches<'_>> {
         if batch_size == 0 {
             return Err(Error::InvalidArgument {
@@ -132,6 +217,19 @@ impl Dataset {
 }
 
 /// The batches of one epoch, as `(features (rows, features) f32, labels (rows,) u32)`.
+///
+/// ```
+/// use tensorgears::data::Dataset;
+/// # use tensorgears::Device;
+/// # let dev = Device::cpu();
+/// let ds = Dataset::new(&[0; 10], &[0, 1, 2, 3, 4], 2, &dev)?;
+/// let shapes: Vec<Vec<usize>> = ds
+///     .batches(2, None)?
+///     .map(|b| b.map(|(x, _)| x.shape().to_vec()))
+///     .collect::<tensorgears::Result<_>>()?;
+/// assert_eq!(shapes, vec![vec![2, 2], vec![2, 2], vec![1, 2]]);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
 pub struct Batches<'a> {
     data: &'a Dataset,
     order: Option<Tensor>,
@@ -141,6 +239,15 @@ pub struct Batches<'a> {
 
 impl Batches<'_> {
     /// How many batches the epoch has in all.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// let ds = Dataset::new(&[0; 10], &[0, 1, 2, 3, 4], 2, &dev)?;
+    /// assert_eq!(ds.batches(2, None)?.num_batches(), 3);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn num_batches(&self) -> usize {
         self.data.count.div_ceil(self.batch_size)
     }

@@ -57,52 +57,139 @@ impl Tensor {
     }
 
     /// `self - rhs`, broadcasting either side.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &dev)?;
+    /// let row = Tensor::from_vec(vec![1., 2.], &[2], &dev)?;
+    /// assert_eq!(x.sub(&row)?.to_vec()?, vec![0., 0., 2., 2.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn sub(&self, rhs: &Tensor) -> Result<Tensor> {
         self.binary(rhs, BinaryOp::Sub)
     }
 
     /// `self * rhs` element by element, broadcasting either side.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &dev)?;
+    /// let col = Tensor::from_vec(vec![10., 100.], &[2, 1], &dev)?; // one factor per row
+    /// assert_eq!(x.mul(&col)?.to_vec()?, vec![10., 20., 300., 400.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn mul(&self, rhs: &Tensor) -> Result<Tensor> {
         self.binary(rhs, BinaryOp::Mul)
     }
 
     /// `self / rhs` element by element, broadcasting either side.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3.], &[3], &dev)?;
+    /// assert_eq!(x.div(&Tensor::scalar(2.0, &dev)?)?.to_vec()?, vec![0.5, 1., 1.5]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn div(&self, rhs: &Tensor) -> Result<Tensor> {
         self.binary(rhs, BinaryOp::Div)
     }
 
     /// The larger of `self` and `rhs` element by element (NumPy's `maximum`), broadcasting.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![-1., 2., -3.], &[3], &dev)?;
+    /// assert_eq!(x.maximum(&Tensor::scalar(1.0, &dev)?)?.to_vec()?, vec![1., 2., 1.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn maximum(&self, rhs: &Tensor) -> Result<Tensor> {
         self.binary(rhs, BinaryOp::Maximum)
     }
 
     /// `max(x, 0)`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![-1., 0.5, 2.], &[3], &dev)?;
+    /// assert_eq!(x.relu()?.to_vec()?, vec![0., 0.5, 2.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn relu(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Relu)
     }
 
     /// `x + s`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2.], &[2], &dev)?;
+    /// assert_eq!(x.add_scalar(0.5)?.to_vec()?, vec![1.5, 2.5]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn add_scalar(&self, s: f32) -> Result<Tensor> {
         self.unary(UnaryOp::AddScalar(s))
     }
 
     /// `x * s`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., -2.], &[2], &dev)?;
+    /// assert_eq!(x.mul_scalar(3.0)?.to_vec()?, vec![3., -6.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn mul_scalar(&self, s: f32) -> Result<Tensor> {
         self.unary(UnaryOp::MulScalar(s))
     }
 
     /// `x^p` with NumPy's rules: a negative base with an integral exponent is fine, with a
     /// fractional one it gives NaN.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![-2., 3.], &[2], &dev)?;
+    /// assert_eq!(x.powf(2.0)?.to_vec()?, vec![4., 9.]);
+    /// assert!(x.powf(0.5)?.to_vec()?[0].is_nan());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn powf(&self, p: f32) -> Result<Tensor> {
         self.unary(UnaryOp::Powf(p))
     }
 
     /// `e^x`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![0., 1.], &[2], &dev)?;
+    /// let y = x.exp()?.to_vec()?;
+    /// assert_eq!(y[0], 1.0);
+    /// assert!((y[1] - std::f32::consts::E).abs() < 1e-6);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn exp(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Exp)
     }
 
     /// The natural logarithm (NaN below zero, -inf at zero).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 0., -1.], &[3], &dev)?;
+    /// let y = x.ln()?.to_vec()?;
+    /// assert_eq!(&y[..2], &[0., f32::NEG_INFINITY]);
+    /// assert!(y[2].is_nan());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn ln(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Ln)
     }

@@ -95,11 +95,27 @@ impl Tensor {
     }
 
     /// An `f32` tensor of `shape` from row-major `data`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3], &Device::cpu())?;
+    /// assert_eq!(x.shape(), &[2, 3]);
+    /// assert!(Tensor::from_vec(vec![1., 2.], &[3], &Device::cpu()).is_err()); // 2 values for 3 places
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn from_vec(data: Vec<f32>, shape: &[usize], device: &Device) -> Result<Tensor> {
         Tensor::from_host(CpuStorage::F32(data), shape, device)
     }
 
     /// A `u32` tensor (labels, indices) of `shape` from row-major `data`.
+    ///
+    /// ```
+    /// # use tensorgears::{DType, Device, Tensor};
+    /// let labels = Tensor::from_vec_u32(vec![5, 0, 4], &[3], &Device::cpu())?;
+    /// assert_eq!(labels.dtype(), DType::U32);
+    /// assert_eq!(labels.to_vec_u32()?, vec![5, 0, 4]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn from_vec_u32(data: Vec<u32>, shape: &[usize], device: &Device) -> Result<Tensor> {
         Tensor::from_host(CpuStorage::U32(data), shape, device)
     }
@@ -108,8 +124,10 @@ impl Tensor {
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};
-    /// let a = Tensor::from_array(&ndarray::arr2(&[[1f32, 2.], [3., 4.]]), &Device::cpu()).unwrap();
+    /// let a = Tensor::from_array(&ndarray::arr2(&[[1f32, 2.], [3., 4.]]), &Device::cpu())?;
     /// assert_eq!(a.shape(), &[2, 2]);
+    /// assert_eq!(a.to_vec()?, vec![1., 2., 3., 4.]);
+    /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn from_array<S, D>(array: &ndarray::ArrayBase<S, D>, device: &Device) -> Result<Tensor>
     where
@@ -121,11 +139,26 @@ impl Tensor {
     }
 
     /// A rank-0 tensor holding `value`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let s = Tensor::scalar(2.5, &Device::cpu())?;
+    /// assert_eq!(s.ndim(), 0);
+    /// assert_eq!(s.to_scalar()?, 2.5);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn scalar(value: f32, device: &Device) -> Result<Tensor> {
         Tensor::from_vec(vec![value], &[], device)
     }
 
     /// A tensor of `shape` with every element `value`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::full(&[2, 2], 7.0, &Device::cpu())?;
+    /// assert_eq!(x.to_vec()?, vec![7.0; 4]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn full(shape: &[usize], value: f32, device: &Device) -> Result<Tensor> {
         let len = element_count("full", shape)?;
         let storage = match device.gpu_context() {
@@ -141,17 +174,41 @@ impl Tensor {
     }
 
     /// A tensor of zeros.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::zeros(&[2, 3], &Device::cpu())?;
+    /// assert_eq!(x.to_vec()?, vec![0.0; 6]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn zeros(shape: &[usize], device: &Device) -> Result<Tensor> {
         Tensor::full(shape, 0.0, device)
     }
 
     /// A tensor of ones.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::ones(&[2, 3], &Device::cpu())?;
+    /// assert_eq!(x.sum()?.to_scalar()?, 6.0);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn ones(shape: &[usize], device: &Device) -> Result<Tensor> {
         Tensor::full(shape, 1.0, device)
     }
 
     /// Uniform random values in `[low, high)`, the same for a given `seed` on every device
     /// (they are drawn on the host with ChaCha8 and uploaded).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// let a = Tensor::rand_uniform(&[1000], -1.0, 1.0, 7, &dev)?.to_vec()?;
+    /// assert!(a.iter().all(|v| (-1.0..1.0).contains(v)));
+    /// assert_eq!(a, Tensor::rand_uniform(&[1000], -1.0, 1.0, 7, &dev)?.to_vec()?);
+    /// assert!(Tensor::rand_uniform(&[3], 1.0, 0.0, 7, &dev).is_err()); // low must be below high
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn rand_uniform(
         shape: &[usize],
         low: f32,
@@ -172,31 +229,79 @@ impl Tensor {
     }
 
     /// The size of each axis.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::zeros(&[2, 3, 4], &Device::cpu())?;
+    /// assert_eq!(x.shape(), &[2, 3, 4]);
+    /// assert_eq!(x.sum_axis(1)?.shape(), &[2, 4]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn shape(&self) -> &[usize] {
         self.layout.shape()
     }
 
     /// The number of axes (0 for a scalar).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// assert_eq!(Tensor::zeros(&[2, 3, 4], &dev)?.ndim(), 3);
+    /// assert_eq!(Tensor::scalar(1.0, &dev)?.ndim(), 0);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn ndim(&self) -> usize {
         self.shape().len()
     }
 
     /// The number of elements.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// assert_eq!(Tensor::zeros(&[2, 3, 4], &dev)?.len(), 24);
+    /// assert_eq!(Tensor::scalar(1.0, &dev)?.len(), 1);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.layout.len()
     }
 
     /// True when the tensor holds no element.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// assert!(Tensor::zeros(&[3, 0], &dev)?.is_empty());
+    /// assert!(!Tensor::scalar(0.0, &dev)?.is_empty());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The element type.
+    ///
+    /// ```
+    /// # use tensorgears::{DType, Device, Tensor};
+    /// let dev = Device::cpu();
+    /// assert_eq!(Tensor::zeros(&[2], &dev)?.dtype(), DType::F32);
+    /// assert_eq!(Tensor::from_vec_u32(vec![1, 2], &[2], &dev)?.dtype(), DType::U32);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         self.dtype
     }
 
     /// The device holding the tensor.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::zeros(&[2], &Device::cpu())?;
+    /// assert!(x.device().is_cpu());
+    /// assert_eq!(x.relu()?.device(), &Device::cpu()); // results stay where their inputs are
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn device(&self) -> &Device {
         &self.device
     }
@@ -222,6 +327,16 @@ impl Tensor {
     }
 
     /// The same values, no longer tracked: operations on the result record nothing.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor, Var};
+    /// let w = Var::new(Tensor::ones(&[2], &Device::cpu())?);
+    /// let y = w.as_tensor().mul_scalar(3.0)?;
+    /// assert!(y.is_tracked());
+    /// assert!(!y.detach().is_tracked());
+    /// assert_eq!(y.detach().to_vec()?, vec![3.0, 3.0]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn detach(&self) -> Tensor {
         self.with_layout(self.layout.clone())
     }
@@ -246,6 +361,15 @@ impl Tensor {
     }
 
     /// The `f32` elements in row-major order (waits for the GPU).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &dev)?;
+    /// assert_eq!(x.t()?.to_vec()?, vec![1., 3., 2., 4.]); // a view reads back in its own order
+    /// assert!(Tensor::from_vec_u32(vec![1], &[1], &dev)?.to_vec().is_err()); // u32 needs to_vec_u32
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn to_vec(&self) -> Result<Vec<f32>> {
         match self.to_host()? {
             CpuStorage::F32(v) => Ok(v),
@@ -254,6 +378,14 @@ impl Tensor {
     }
 
     /// The `u32` elements in row-major order (waits for the GPU).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![0., 5., 3., 1.], &[2, 2], &Device::cpu())?;
+    /// assert_eq!(x.argmax_axis(1)?.to_vec_u32()?, vec![1, 0]);
+    /// assert!(x.to_vec_u32().is_err()); // f32 needs to_vec
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn to_vec_u32(&self) -> Result<Vec<u32>> {
         match self.to_host()? {
             CpuStorage::U32(v) => Ok(v),
@@ -262,6 +394,14 @@ impl Tensor {
     }
 
     /// The value of a one-element `f32` tensor.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2., 3.], &[3], &Device::cpu())?;
+    /// assert_eq!(x.sum()?.to_scalar()?, 6.0);
+    /// assert!(x.to_scalar().is_err());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn to_scalar(&self) -> Result<f32> {
         if self.len() != 1 {
             return Err(Error::InvalidArgument {
@@ -273,6 +413,13 @@ impl Tensor {
     }
 
     /// The `f32` elements as an ndarray array of the same shape.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &Device::cpu())?;
+    /// assert_eq!(x.to_array()?, ndarray::arr2(&[[1., 2.], [3., 4.]]).into_dyn());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn to_array(&self) -> Result<ndarray::ArrayD<f32>> {
         let v = self.to_vec()?;
         ndarray::ArrayD::from_shape_vec(self.shape(), v).map_err(|e| Error::InvalidArgument {
@@ -282,6 +429,18 @@ impl Tensor {
     }
 
     /// A copy of the tensor on `device` (a cheap clone when it is already there).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2.], &[2], &Device::cpu())?;
+    /// // Device::gpu() fails on a machine without one.
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     let y = x.to_device(&gpu)?;
+    ///     assert!(y.device().is_gpu());
+    ///     assert_eq!(y.to_vec()?, vec![1., 2.]);
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn to_device(&self, device: &Device) -> Result<Tensor> {
         if self.device.same(device) {
             return Ok(self.clone());
@@ -290,6 +449,14 @@ impl Tensor {
     }
 
     /// A contiguous copy when the tensor is a strided view, else a cheap clone.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &Device::cpu())?;
+    /// let c = x.t()?.contiguous()?; // the transposed view, copied into row-major order
+    /// assert_eq!(c.to_vec()?, vec![1., 3., 2., 4.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn contiguous(&self) -> Result<Tensor> {
         if self.layout.is_contiguous() {
             return Ok(self.clone());

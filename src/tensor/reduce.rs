@@ -71,18 +71,43 @@ impl Tensor {
     }
 
     /// The mean along `axis`, which is removed (NaN for an empty axis, as in NumPy).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3], &dev)?;
+    /// assert_eq!(x.mean_axis(0)?.to_vec()?, vec![2.5, 3.5, 4.5]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn mean_axis(&self, axis: usize) -> Result<Tensor> {
         let n = self.shape().get(axis).copied().unwrap_or(1);
         self.sum_axis(axis)?.mul_scalar(1.0 / n as f32)
     }
 
     /// The mean of all elements, as a 0-d tensor.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2], &dev)?;
+    /// assert_eq!(x.mean()?.to_scalar()?, 2.5);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn mean(&self) -> Result<Tensor> {
         self.sum()?.mul_scalar(1.0 / self.len() as f32)
     }
 
     /// The maximum along `axis`, which is removed. An empty axis is an error. It passes no
     /// gradient: its result is a plain tensor even when `self` is tracked.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 9., 3., 7., 2., 7.], &[2, 3], &dev)?;
+    /// assert_eq!(x.max_axis(1)?.to_vec()?, vec![9., 7.]);
+    /// assert_eq!(x.max_axis(0)?.to_vec()?, vec![7., 9., 7.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn max_axis(&self, axis: usize) -> Result<Tensor> {
         self.reduce(ReduceOp::Max, axis)
     }
@@ -101,6 +126,16 @@ impl Tensor {
     }
 
     /// Softmax over the last axis, computed stably as `exp(x - max) / sum(exp(x - max))`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![5., 5., 1., 2.], &[2, 2], &dev)?;
+    /// let p = x.softmax()?.to_vec()?;
+    /// assert_eq!(&p[..2], &[0.5, 0.5]);
+    /// assert!((p[2] + p[3] - 1.0).abs() < 1e-6 && p[3] > p[2]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn softmax(&self) -> Result<Tensor> {
         if self.dtype() != DType::F32 {
             return Err(self.dtype_error("softmax", DType::F32));

@@ -49,11 +49,29 @@ impl Tensor {
     }
 
     /// Same as [`t`](Tensor::t).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec((0..6).map(|v| v as f32).collect(), &[2, 3], &dev)?;
+    /// assert_eq!(x.transpose()?.shape(), &[3, 2]);
+    /// assert_eq!(x.transpose()?.to_vec()?, vec![0., 3., 1., 4., 2., 5.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn transpose(&self) -> Result<Tensor> {
         self.t()
     }
 
     /// The axes in the order `axes` (axis `i` of the result is axis `axes[i]`); a view.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::zeros(&[2, 3, 4], &dev)?;
+    /// assert_eq!(x.permute(&[2, 0, 1])?.shape(), &[4, 2, 3]);
+    /// assert!(x.permute(&[0, 0, 1]).is_err()); // not a permutation
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn permute(&self, axes: &[usize]) -> Result<Tensor> {
         let layout = self.layout().permute(axes)?;
         Ok(self
@@ -83,6 +101,15 @@ impl Tensor {
     }
 
     /// Rows `start..start + size` of axis 0, the last batch shorter when the axis runs out.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec((0..10).map(|v| v as f32).collect(), &[5, 2], &dev)?;
+    /// assert_eq!(x.batch(1, 2)?.to_vec()?, vec![4., 5., 6., 7.]); // rows 2 and 3
+    /// assert_eq!(x.batch(2, 2)?.shape(), &[1, 2]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
     pub fn batch(&self, index: usize, size: usize) -> Result<Tensor> {
         let start = index.saturating_mul(size).min(isize::MAX as usize) as isize;
         let end = start.saturating_add(size as isize);
