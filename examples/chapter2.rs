@@ -1,3 +1,5 @@
+// `s![a..-b]` counts from the end, which clippy mistakes for an empty Rust range.
+#![allow(clippy::reversed_empty_ranges)]
 //! A guided tour of "The mathematical building blocks of neural networks" (chapter 2 of
 //! *Deep Learning with Python*), section by section, on the GPU (or `--device cpu`).
 //!

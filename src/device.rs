@@ -151,13 +151,13 @@ impl Device {
     /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
     /// `"register"` or `"tiled"` (see `shaders/matmul.wgsl`), chosen on first use by timing
     /// both and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
-    /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled`.
+    /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled|subgroup`.
     ///
     /// ```
     /// use tensorgears::Device;
     /// assert_eq!(Device::cpu().matmul_kernel()?, "matrixmultiply");
     /// if let Ok(gpu) = Device::gpu() {
-    ///     assert!(["register", "tiled"].contains(&gpu.matmul_kernel()?));
+    ///     assert!(["register", "tiled", "subgroup"].contains(&gpu.matmul_kernel()?));
     /// }
     /// # Ok::<(), tensorgears::Error>(())
     /// ```

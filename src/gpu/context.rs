@@ -108,6 +108,8 @@ impl GpuContext {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("tensorgears"),
             required_limits: limits.clone(),
+            // Only the subgroup matmul uses it, and only where the adapter has it.
+            required_features: adapter.features() & wgpu::Features::SUBGROUP,
             ..Default::default()
         }))
         .map_err(|e| Error::DeviceRequest {

@@ -1,4 +1,4 @@
-//! Launching the matmul kernels, and choosing between the two variants per adapter.
+//! Launching the matmul kernels, and choosing between the variants per adapter.
 
 use std::time::{Duration, Instant};
 
@@ -9,14 +9,18 @@ use crate::ops::MatmulDims;
 use crate::{Error, Result};
 
 const SOURCE: &str = include_str!("../../shaders/matmul.wgsl");
+const SUBGROUP_SOURCE: &str = include_str!("../../shaders/matmul_subgroup.wgsl");
 
-/// The two matmul kernels of `shaders/matmul.wgsl`.
+/// The matmul kernels: two in `shaders/matmul.wgsl`, one in `shaders/matmul_subgroup.wgsl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MatmulVariant {
     /// Register blocking only, no workgroup memory: for CPU-emulated adapters.
     Register,
     /// Workgroup-memory tiles: for real GPUs.
     Tiled,
+    /// Register blocking with A shared across 8-lane subgroups: for CPU-emulated adapters
+    /// whose subgroups are 8 lanes wide.
+    Subgroup,
 }
 
 impl MatmulVariant {
@@ -25,6 +29,7 @@ impl MatmulVariant {
         match self {
             MatmulVariant::Register => "register",
             MatmulVariant::Tiled => "tiled",
+            MatmulVariant::Subgroup => "subgroup",
         }
     }
 
@@ -32,20 +37,35 @@ impl MatmulVariant {
         match s {
             "register" => Some(MatmulVariant::Register),
             "tiled" => Some(MatmulVariant::Tiled),
+            "subgroup" => Some(MatmulVariant::Subgroup),
             _ => None,
         }
     }
 
     fn kernel(self) -> Kernel {
-        let entry = match self {
-            MatmulVariant::Register => "matmul_register",
-            MatmulVariant::Tiled => "matmul_tiled",
+        let (file, source, entry) = match self {
+            MatmulVariant::Register => ("matmul.wgsl", SOURCE, "matmul_register"),
+            MatmulVariant::Tiled => ("matmul.wgsl", SOURCE, "matmul_tiled"),
+            MatmulVariant::Subgroup => ("matmul_subgroup.wgsl", SUBGROUP_SOURCE, "matmul_subgroup"),
         };
         Kernel {
-            file: "matmul.wgsl",
-            source: SOURCE,
+            file,
+            source,
             entry,
         }
+    }
+
+    /// The variants this device can run: the subgroup kernel assumes subgroups of exactly 8
+    /// lanes, and needs the device to have been opened with subgroup support.
+    pub(crate) fn available(ctx: &GpuContext) -> Vec<MatmulVariant> {
+        let mut v = vec![MatmulVariant::Register, MatmulVariant::Tiled];
+        if ctx.device.features().contains(wgpu::Features::SUBGROUP)
+            && ctx.info.subgroup_min_size == 8
+            && ctx.info.subgroup_max_size == 8
+        {
+            v.push(MatmulVariant::Subgroup);
+        }
+        v
     }
 
     /// Rows and columns of C that one workgroup covers.
@@ -53,6 +73,7 @@ impl MatmulVariant {
         match self {
             MatmulVariant::Register => (8, 512),
             MatmulVariant::Tiled => (64, 64),
+            MatmulVariant::Subgroup => (64, 64),
         }
     }
 }
@@ -153,7 +174,7 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled` when set,
+/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled|subgroup` when set,
 /// else one timed 256x256x256 product with each (after a warm-up run that compiles it). It
 /// runs once per process, in about 0.2 s on lavapipe and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
@@ -163,7 +184,7 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     {
         return Ok(v);
     }
-    let cache = cache_file(&ctx.info);
+    let cache = cache_file(ctx);
     if let Some(v) = cache.as_deref().and_then(read_cached) {
         return Ok(v);
     }
@@ -184,23 +205,34 @@ fn read_cached(path: &std::path::Path) -> Option<MatmulVariant> {
     MatmulVariant::parse(std::fs::read_to_string(path).ok()?.trim())
 }
 
-/// Where the choice for this adapter is kept: one small file per adapter, driver and crate
-/// version (a new release may change the kernels), under the user's cache directory.
+/// Where the choice for this adapter is kept: one small file per adapter, driver, crate
+/// version, set of runnable variants and kernel text (a changed kernel is measured again),
+/// under the user's cache directory.
 /// `TENSORGEARS_CACHE_DIR` overrides the directory; `TENSORGEARS_CACHE_DIR=` (empty) turns the
 /// cache off.
-fn cache_file(info: &wgpu::AdapterInfo) -> Option<std::path::PathBuf> {
+fn cache_file(ctx: &GpuContext) -> Option<std::path::PathBuf> {
+    use std::hash::{Hash, Hasher};
+    let info = &ctx.info;
     let dir = match std::env::var_os("TENSORGEARS_CACHE_DIR") {
         Some(d) if d.is_empty() => return None,
         Some(d) => std::path::PathBuf::from(d),
         None => dirs::cache_dir()?.join("tensorgears"),
     };
+    let variants: Vec<&str> = MatmulVariant::available(ctx)
+        .iter()
+        .map(|v| v.name())
+        .collect();
+    let mut kernels = std::collections::hash_map::DefaultHasher::new();
+    (SOURCE, SUBGROUP_SOURCE).hash(&mut kernels);
     let key = format!(
-        "{}-{:?}-{}-{}-{}",
+        "{}-{:?}-{}-{}-{}-{}-{:016x}",
         info.name,
         info.backend,
         info.driver,
         info.driver_info,
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        variants.join("+"),
+        kernels.finish()
     );
     let key: String = key
         .chars()
@@ -228,7 +260,7 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
         k: S,
     };
     let mut best = (Duration::MAX, MatmulVariant::Register);
-    for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+    for variant in MatmulVariant::available(ctx) {
         drop(matmul_with(variant, &a, &l, &a, &l, dims)?);
         ctx.synchronize()?;
         let start = Instant::now();
@@ -244,7 +276,7 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
 
 #[cfg(test)]
 mod tests {
-    //! Both variants on the named edge cases, against a plain f64 triple loop.
+    //! Every variant the adapter runs on the named edge cases, against a plain f64 triple loop.
     use super::*;
     use crate::Device;
 
@@ -264,7 +296,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tensorgears-cache-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("matmul-variant-test");
-        for v in [MatmulVariant::Register, MatmulVariant::Tiled] {
+        for v in [
+            MatmulVariant::Register,
+            MatmulVariant::Tiled,
+            MatmulVariant::Subgroup,
+        ] {
             std::fs::write(&path, format!("{}\n", v.name())).expect("write");
             assert_eq!(read_cached(&path), Some(v));
         }
@@ -302,7 +338,7 @@ mod tests {
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
         let dims = MatmulDims { batch: 1, m, n, k };
-        for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+        for variant in MatmulVariant::available(&ctx) {
             let out = matmul_with(variant, &ga, &la, &gb, &lb, dims).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
             for i in 0..m {
@@ -369,7 +405,7 @@ mod tests {
             n: 2,
             k: 0,
         };
-        for variant in [MatmulVariant::Register, MatmulVariant::Tiled] {
+        for variant in MatmulVariant::available(&ctx) {
             let out = matmul_with(variant, &a, &la, &a, &lb, dims).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(6).unwrap());
             assert_eq!(got, vec![0.0; 6], "{variant:?}");
