@@ -20,7 +20,9 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
         Dense::new(512, 10, Activation::None, 1, &gpu)?,
     ]);
     let mut opt = RmsProp::new(1e-3);
-    // Warm-up: compiles the pipelines, fills the buffer pool, creates the optimizer state.
+    // Warm-up: compiles the pipelines, fills the buffer pool, creates the optimizer state, and
+    // waits for the matmul kernel choice, which may run in the background.
+    gpu.matmul_kernel()?;
     model.train_epoch(&data, 128, &mut opt, Some(0), |_| Ok(()))?;
     let before = gpu.gpu_counters().expect("a GPU device has counters");
     let mut readbacks_during_steps = 0;

@@ -30,6 +30,8 @@ pub(crate) struct GpuContext {
     pending: Mutex<Pending>,
     errors: Arc<Mutex<Vec<String>>>,
     matmul_variant: OnceLock<MatmulVariant>,
+    /// The matmul measurement when it runs on a background thread (see `matmul_variant_now`).
+    matmul_choice: Mutex<Option<std::thread::JoinHandle<()>>>,
     counters: Counters,
 }
 
@@ -135,17 +137,50 @@ impl GpuContext {
             pending: Mutex::default(),
             errors,
             matmul_variant: OnceLock::new(),
+            matmul_choice: Mutex::default(),
             counters: Counters::default(),
         })
     }
 
-    /// The matmul kernel for this adapter, measured on first use.
+    /// The matmul kernel for this adapter, measured on first use; waits for a measurement
+    /// running in the background.
     pub(crate) fn matmul_variant(self: &Arc<Self>) -> Result<MatmulVariant> {
+        if let Some(v) = self.matmul_variant.get() {
+            return Ok(*v);
+        }
+        if let Some(handle) = lock(&self.matmul_choice).take() {
+            // A panicked measurement is measured again below, where its error surfaces.
+            let _ = handle.join();
+        }
         if let Some(v) = self.matmul_variant.get() {
             return Ok(*v);
         }
         let v = matmul::choose_variant(self)?;
         Ok(*self.matmul_variant.get_or_init(|| v))
+    }
+
+    /// The kernel for the next product, without waiting. The subgroup kernel takes about 1.3 s
+    /// to compile on lavapipe, longer than a first call should, so where it is a candidate the
+    /// choice runs on a background thread and the register kernel serves until it lands. All
+    /// variants add along K in the same order, so the switch does not change results.
+    pub(crate) fn matmul_variant_now(self: &Arc<Self>) -> Result<MatmulVariant> {
+        if let Some(v) = self.matmul_variant.get() {
+            return Ok(*v);
+        }
+        let forced = std::env::var_os("TENSORGEARS_MATMUL").is_some();
+        if forced || !MatmulVariant::available(self).contains(&MatmulVariant::Subgroup) {
+            return self.matmul_variant();
+        }
+        let mut choice = lock(&self.matmul_choice);
+        if choice.is_none() {
+            let ctx = self.clone();
+            *choice = Some(std::thread::spawn(move || {
+                if let Ok(v) = matmul::choose_variant(&ctx) {
+                    let _ = ctx.matmul_variant.set(v);
+                }
+            }));
+        }
+        Ok(MatmulVariant::Register)
     }
 
     pub(crate) fn counters(&self) -> crate::GpuCounters {

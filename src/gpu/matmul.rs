@@ -86,7 +86,7 @@ pub(crate) fn matmul(
     lb: &Layout,
     dims: MatmulDims,
 ) -> Result<GpuStorage> {
-    let variant = a.ctx.matmul_variant()?;
+    let variant = a.ctx.matmul_variant_now()?;
     matmul_with(variant, a, la, b, lb, dims)
 }
 
