@@ -1,7 +1,10 @@
 //! Element-wise throughput with broadcasting, in bytes moved per second: `relu(x + b)` with
 //! `b` broadcast over the rows (two kernels: the add reads `x` and `b` and writes a
-//! temporary, the relu reads it and writes the result), next to a plain strided copy of the
-//! same matrix (`contiguous()` of a view, the copy kernel) as the device's bandwidth yardstick.
+//! temporary, the relu reads it and writes the result), next to two bandwidth yardsticks on the
+//! same device: `plain-copy`, `x * 1.0` on a contiguous `x` (one load and one store per element,
+//! no index arithmetic: the nearest the library has to a plain buffer-copy kernel), and
+//! `strided-copy`, `contiguous()` of a column-sliced view (the copy kernel, whose source walk
+//! divides the index by the shape).
 //!
 //! `cargo bench --bench elementwise`. Each GPU iteration ends with `synchronize`.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -30,6 +33,17 @@ fn bench(c: &mut Criterion) {
                     })
                 },
             );
+            group.throughput(Throughput::Bytes(2 * n));
+            group.bench_function(
+                BenchmarkId::new(format!("{name}/plain-copy"), format!("{rows}x{cols}")),
+                |bch| {
+                    bch.iter(|| {
+                        let y = x.mul_scalar(1.0).expect("x * 1");
+                        dev.synchronize().expect("sync");
+                        y
+                    })
+                },
+            );
             // Dropping the last column makes the view non-contiguous, so `contiguous` runs
             // the copy kernel rather than sharing the buffer.
             let view = x.slice(s![.., ..cols as isize - 1]).expect("view");
@@ -37,7 +51,7 @@ fn bench(c: &mut Criterion) {
             dev.synchronize().expect("sync");
             group.throughput(Throughput::Bytes(2 * (rows * (cols - 1) * 4) as u64));
             group.bench_function(
-                BenchmarkId::new(format!("{name}/copy"), format!("{rows}x{cols}")),
+                BenchmarkId::new(format!("{name}/strided-copy"), format!("{rows}x{cols}")),
                 |bch| {
                     bch.iter(|| {
                         let y = view.contiguous().expect("copy");

@@ -6,20 +6,23 @@
 //! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes;
 //! `BENCH_SIZES=full` adds 2048^3 (minutes on a CPU-emulated adapter).
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use std::time::Duration;
-use tensorgears::{Device, Tensor};
+use tensorgears::Tensor;
 
-fn devices() -> Vec<(String, Device)> {
-    let mut out = vec![("cpu".to_string(), Device::cpu())];
-    match Device::gpu() {
-        Ok(gpu) => {
-            let kernel = gpu.matmul_kernel().expect("matmul kernel");
-            eprintln!("GPU: {gpu}, matmul kernel: {kernel}");
-            out.push((format!("gpu-{kernel}"), gpu));
-        }
-        Err(e) => eprintln!("no GPU, benchmarking the CPU only: {e}"),
-    }
-    out
+mod common;
+
+/// The devices, the GPU named with the kernel chosen for it (`gpu-subgroup`, ...).
+fn devices() -> Vec<(String, tensorgears::Device)> {
+    common::devices()
+        .into_iter()
+        .map(|(name, dev)| {
+            if dev.is_gpu() {
+                let kernel = dev.matmul_kernel().expect("matmul kernel");
+                (format!("{name}-{kernel}"), dev)
+            } else {
+                (name, dev)
+            }
+        })
+        .collect()
 }
 
 /// (name, m, k, n, transpose the left operand's storage)
@@ -37,18 +40,14 @@ fn shapes() -> Vec<(&'static str, usize, usize, usize, bool)> {
             ("1024^3", 1024, 1024, 1024, false),
         ]);
     }
-    if std::env::var("BENCH_SIZES").as_deref() == Ok("full") {
+    if common::full() {
         s.push(("2048^3", 2048, 2048, 2048, false));
     }
     s
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("matmul");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    let mut group = common::group(c, "matmul");
     for (name, dev) in devices() {
         for &(shape, m, k, n, lhs_t) in &shapes() {
             let a = if lhs_t {

@@ -3,13 +3,7 @@
 // view (Var::set, the gradient of a slice). Same info layout as elementwise.wgsl, with the
 // source as input 0 and the destination as input 1.
 
-// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
-// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// info(i), the parameter block at binding 0: shaders/info.wgsl.
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 

@@ -7,13 +7,7 @@
 //   then per input k:      offset, contiguous flag, strides[rank] (i32 bits)
 // Broadcast axes have stride 0, so one walk serves every op. The output is contiguous.
 
-// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
-// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// info(i), the parameter block at binding 0: shaders/info.wgsl.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

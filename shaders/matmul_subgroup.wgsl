@@ -12,13 +12,7 @@
 // constant: one dynamic index puts the whole array in memory, with a masked store per lane on
 // every update, and the kernel runs 3x slower.
 
-// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
-// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// info(i), the parameter block at binding 0: shaders/info.wgsl.
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;

@@ -3,13 +3,7 @@
 //   kind 1, RMSprop:            s = rho * s + (1 - rho) * g^2;  w = w - lr * g / (sqrt(s) + epsilon)
 // info: [0] elements  [1] kind  [2] lr  [3] momentum or rho  [4] epsilon   (floats as bits)
 
-// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
-// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// info(i), the parameter block at binding 0: shaders/info.wgsl.
 @group(0) @binding(1) var<storage, read_write> w: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> s: array<f32>;

@@ -1,13 +1,7 @@
 // Softmax over the last axis, one invocation per row, stable: exp(x - max) / sum.
 // info: the layout of reduce.wgsl (rows, row length, ..., axis stride at [4], row layout at [8..]).
 
-// Parameters live in a uniform buffer: on CPU-emulated adapters a uniform load at a constant
-// index is one scalar load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// info(i), the parameter block at binding 0: shaders/info.wgsl.
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 

@@ -11,7 +11,10 @@ pub fn devices() -> Vec<(String, Device)> {
     let mut out = vec![("cpu".to_string(), Device::cpu())];
     match Device::gpu() {
         Ok(gpu) => {
-            eprintln!("GPU: {gpu}");
+            // Settles the matmul kernel choice, which may still be running in the background,
+            // so that no timed iteration uses the interim kernel.
+            let kernel = gpu.matmul_kernel().expect("matmul kernel");
+            eprintln!("GPU: {gpu}, matmul kernel: {kernel}");
             out.push(("gpu".to_string(), gpu));
         }
         Err(e) => eprintln!("no GPU, benchmarking the CPU only: {e}"),

@@ -21,16 +21,16 @@ pub fn pick(arg: DeviceArg) -> tensorgears::Result<Device> {
     match arg {
         DeviceArg::Cpu => Ok(Device::cpu()),
         DeviceArg::Gpu => Device::gpu(),
-        DeviceArg::Auto => match Device::gpu() {
-            Ok(d) if !d.is_emulated() => Ok(d),
-            Ok(d) => {
-                println!("only a CPU-emulated GPU adapter ({d}) was found: running on the CPU path, which is faster here (--device gpu uses the adapter anyway)");
-                Ok(Device::cpu())
+        DeviceArg::Auto => {
+            // Device::auto decides; this only says why it chose the CPU.
+            let dev = Device::auto();
+            if dev.is_cpu() {
+                match Device::gpu() {
+                    Ok(d) => println!("only a CPU-emulated GPU adapter ({d}) was found: running on the CPU path, which is faster here (--device gpu uses the adapter anyway)"),
+                    Err(e) => println!("no GPU: running on the CPU ({e})"),
+                }
             }
-            Err(e) => {
-                println!("no GPU: running on the CPU ({e})");
-                Ok(Device::cpu())
-            }
-        },
+            Ok(dev)
+        }
     }
 }

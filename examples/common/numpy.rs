@@ -142,31 +142,35 @@ fn recurse(
     let next_width = width - 1;
     let items = axis_items(shape[axis], sum);
     let left = shape.len() - axis;
+    // Each item of this axis as text ("..." for the summarised middle).
+    let rendered: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Some(i) => recurse(
+                shape,
+                strides,
+                sum,
+                word,
+                axis + 1,
+                offset + i * strides[axis],
+                &next_hanging,
+                next_width,
+            ),
+            None => "...".to_string(),
+        })
+        .collect();
     let mut s = String::new();
     if left == 1 {
         let elem_width = width - 1;
         let mut line = hanging.to_string();
         let last = items.len().saturating_sub(1);
-        for (k, item) in items.iter().enumerate() {
-            let w = match item {
-                Some(i) => recurse(
-                    shape,
-                    strides,
-                    sum,
-                    word,
-                    axis + 1,
-                    offset + i * strides[axis],
-                    &next_hanging,
-                    next_width,
-                ),
-                None => "...".to_string(),
-            };
+        for (k, w) in rendered.iter().enumerate() {
             if line.len() + w.len() > elem_width && line.len() > hanging.len() {
                 s.push_str(line.trim_end());
                 s.push('\n');
                 line = hanging.to_string();
             }
-            line.push_str(&w);
+            line.push_str(w);
             if k != last {
                 line.push(' ');
             }
@@ -174,22 +178,9 @@ fn recurse(
         s.push_str(&line);
     } else {
         let sep = "\n".repeat(left - 1);
-        for (k, item) in items.iter().enumerate() {
-            let nested = match item {
-                Some(i) => recurse(
-                    shape,
-                    strides,
-                    sum,
-                    word,
-                    axis + 1,
-                    offset + i * strides[axis],
-                    &next_hanging,
-                    next_width,
-                ),
-                None => "...".to_string(),
-            };
+        for (k, nested) in rendered.iter().enumerate() {
             s.push_str(hanging);
-            s.push_str(&nested);
+            s.push_str(nested);
             if k + 1 != items.len() {
                 s.push_str(&sep);
             }

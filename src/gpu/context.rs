@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use wgpu::util::DeviceExt;
-
 use super::matmul::{self, MatmulVariant};
 use crate::{Error, Result};
 
@@ -18,6 +16,10 @@ const MAX_PENDING_DISPATCHES: usize = 256;
 /// `array<vec4<u32>, 64>`): a uniform array has a fixed length.
 pub(crate) const INFO_WORDS: usize = 256;
 
+/// Bytes of one parameter block; a multiple of every adapter's uniform offset alignment (the
+/// WebGPU maximum is 256).
+const INFO_BYTES: u64 = (INFO_WORDS * 4) as u64;
+
 /// One opened wgpu device with everything the kernels share.
 pub(crate) struct GpuContext {
     pub(crate) device: wgpu::Device,
@@ -28,6 +30,10 @@ pub(crate) struct GpuContext {
     pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
     pending: Mutex<Pending>,
+    /// One parameter block per dispatch the pending encoder can hold: dispatch `i` of an
+    /// encoder reads block `i`. A block is rewritten only after the encoder that read it was
+    /// submitted, and queue writes land in queue order, so no dispatch creates a buffer.
+    params: wgpu::Buffer,
     errors: Arc<Mutex<Vec<String>>>,
     matmul_variant: OnceLock<MatmulVariant>,
     /// The matmul measurement when it runs on a background thread (see `matmul_variant_now`).
@@ -126,6 +132,12 @@ impl GpuContext {
                 v.push(e.to_string());
             }
         }));
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("parameter blocks"),
+            size: INFO_BYTES * MAX_PENDING_DISPATCHES as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
         Ok(GpuContext {
             device,
             queue,
@@ -135,6 +147,7 @@ impl GpuContext {
             pipelines: Mutex::default(),
             pool: Mutex::default(),
             pending: Mutex::default(),
+            params,
             errors,
             matmul_variant: OnceLock::new(),
             matmul_choice: Mutex::default(),
@@ -162,13 +175,15 @@ impl GpuContext {
     /// The kernel for the next product, without waiting. The subgroup kernel takes about 1.3 s
     /// to compile on lavapipe, longer than a first call should, so where it is a candidate the
     /// choice runs on a background thread and the register kernel serves until it lands. All
-    /// variants add along K in the same order, so the switch does not change results.
+    /// variants add along K in the same order, so the switch does not change results (the
+    /// edge-case tests in src/gpu/matmul.rs compare them exactly).
     pub(crate) fn matmul_variant_now(self: &Arc<Self>) -> Result<MatmulVariant> {
         if let Some(v) = self.matmul_variant.get() {
             return Ok(*v);
         }
-        let forced = std::env::var_os("TENSORGEARS_MATMUL").is_some();
-        if forced || !MatmulVariant::available(self).contains(&MatmulVariant::Subgroup) {
+        if MatmulVariant::forced().is_some()
+            || !MatmulVariant::available(self).contains(&MatmulVariant::Subgroup)
+        {
             return self.matmul_variant();
         }
         let mut choice = lock(&self.matmul_choice);
@@ -300,7 +315,8 @@ impl GpuContext {
         Ok(buffer)
     }
 
-    /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`]) at binding 0 and each `(binding, buffer)`.
+    /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`] words) as its
+    /// parameter block at binding 0, and each `(binding, buffer)`.
     pub(crate) fn dispatch(
         &self,
         kernel: Kernel,
@@ -319,16 +335,19 @@ impl GpuContext {
         let pipeline = self.pipeline(kernel)?;
         let mut words = [0u32; INFO_WORDS];
         words[..info.len()].copy_from_slice(info);
-        let info = self
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("info"),
-                contents: bytemuck::cast_slice(&words),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
+        // The pending lock is held from choosing the block to recording the dispatch, so no
+        // other dispatch can take the same block before this encoder is submitted.
+        let mut pending = lock(&self.pending);
+        let offset = pending.dispatches as u64 * INFO_BYTES;
+        self.queue
+            .write_buffer(&self.params, offset, bytemuck::cast_slice(&words));
         let mut entries = vec![wgpu::BindGroupEntry {
             binding: 0,
-            resource: info.as_entire_binding(),
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.params,
+                offset,
+                size: wgpu::BufferSize::new(INFO_BYTES),
+            }),
         }];
         for &(binding, b) in buffers {
             entries.push(wgpu::BindGroupEntry {
@@ -341,7 +360,6 @@ impl GpuContext {
             layout: &pipeline.layout,
             entries: &entries,
         });
-        let mut pending = lock(&self.pending);
         let encoder = pending.encoder.get_or_insert_with(|| {
             self.device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })

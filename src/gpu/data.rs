@@ -6,7 +6,7 @@ use crate::Result;
 
 const GATHER: Kernel = Kernel {
     file: "gather.wgsl",
-    source: include_str!("../../shaders/gather.wgsl"),
+    source: shader!("gather.wgsl"),
     entry: "gather",
 };
 

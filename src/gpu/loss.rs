@@ -4,7 +4,7 @@ use super::context::Kernel;
 use super::{launch_groups, GpuStorage};
 use crate::Result;
 
-const SOURCE: &str = include_str!("../../shaders/loss.wgsl");
+const SOURCE: &str = shader!("loss.wgsl");
 const FORWARD: Kernel = Kernel {
     file: "loss.wgsl",
     source: SOURCE,

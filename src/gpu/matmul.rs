@@ -8,8 +8,8 @@ use crate::layout::Layout;
 use crate::ops::MatmulDims;
 use crate::{Error, Result};
 
-const SOURCE: &str = include_str!("../../shaders/matmul.wgsl");
-const SUBGROUP_SOURCE: &str = include_str!("../../shaders/matmul_subgroup.wgsl");
+const SOURCE: &str = shader!("matmul.wgsl");
+const SUBGROUP_SOURCE: &str = shader!("matmul_subgroup.wgsl");
 
 /// The matmul kernels: two in `shaders/matmul.wgsl`, one in `shaders/matmul_subgroup.wgsl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,11 @@ impl MatmulVariant {
             MatmulVariant::Tiled => "tiled",
             MatmulVariant::Subgroup => "subgroup",
         }
+    }
+
+    /// The variant `TENSORGEARS_MATMUL` names, if it names one.
+    pub(crate) fn forced() -> Option<MatmulVariant> {
+        MatmulVariant::parse(&std::env::var("TENSORGEARS_MATMUL").ok()?)
     }
 
     fn parse(s: &str) -> Option<MatmulVariant> {
@@ -178,10 +183,7 @@ pub(crate) fn matmul_with(
 /// else one timed 256x256x256 product with each (after a warm-up run that compiles it). It
 /// runs once per process, in about 0.2 s on lavapipe and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
-    if let Some(v) = std::env::var("TENSORGEARS_MATMUL")
-        .ok()
-        .and_then(|s| MatmulVariant::parse(&s))
-    {
+    if let Some(v) = MatmulVariant::forced() {
         return Ok(v);
     }
     let cache = cache_file(ctx);
@@ -338,9 +340,19 @@ mod tests {
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
         let dims = MatmulDims { batch: 1, m, n, k };
+        let mut first: Option<(MatmulVariant, Vec<f32>)> = None;
         for variant in MatmulVariant::available(&ctx) {
             let out = matmul_with(variant, &ga, &la, &gb, &lb, dims).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
+            // Every variant sums along K in the same order with fma, so switching variants
+            // (as the background choice does) cannot change a result.
+            match &first {
+                Some((v0, want)) => assert!(
+                    got == *want,
+                    "{variant:?} and {v0:?} disagree on {m}x{k}x{n} (a_t={a_t}, b_t={b_t})"
+                ),
+                None => first = Some((variant, got.clone())),
+            }
             for i in 0..m {
                 for j in 0..n {
                     let want: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();

@@ -1,5 +1,16 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
+/// The WGSL source of `shaders/$file` with `shaders/info.wgsl`, the parameter block every
+/// kernel reads, in front: WGSL has no includes, and the block is declared once.
+macro_rules! shader {
+    ($file:literal) => {
+        concat!(
+            include_str!("../../shaders/info.wgsl"),
+            include_str!(concat!("../../shaders/", $file))
+        )
+    };
+}
+
 mod context;
 pub(crate) mod data;
 pub(crate) mod loss;
@@ -16,8 +27,8 @@ use crate::layout::Layout;
 use crate::ops::{BinaryOp, UnaryOp};
 use crate::{Error, Result};
 
-const ELEMENTWISE: &str = include_str!("../../shaders/elementwise.wgsl");
-const COPY: &str = include_str!("../../shaders/copy.wgsl");
+const ELEMENTWISE: &str = shader!("elementwise.wgsl");
+const COPY: &str = shader!("copy.wgsl");
 
 const fn kernel(file: &'static str, source: &'static str, entry: &'static str) -> Kernel {
     Kernel {

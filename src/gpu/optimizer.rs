@@ -7,7 +7,7 @@ use crate::Result;
 
 const STEP: Kernel = Kernel {
     file: "optimizer.wgsl",
-    source: include_str!("../../shaders/optimizer.wgsl"),
+    source: shader!("optimizer.wgsl"),
     entry: "step",
 };
 

@@ -8,12 +8,12 @@ use crate::Result;
 
 const REDUCE: Kernel = Kernel {
     file: "reduce.wgsl",
-    source: include_str!("../../shaders/reduce.wgsl"),
+    source: shader!("reduce.wgsl"),
     entry: "reduce",
 };
 const SOFTMAX: Kernel = Kernel {
     file: "softmax.wgsl",
-    source: include_str!("../../shaders/softmax.wgsl"),
+    source: shader!("softmax.wgsl"),
     entry: "softmax",
 };
 
