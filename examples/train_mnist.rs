@@ -58,6 +58,10 @@ struct Args {
     /// Steps between progress updates (each reads the running loss back once).
     #[arg(long, default_value_t = 20)]
     report_every: usize,
+    /// Time every kernel with timestamp queries and print, per epoch, where the time went.
+    /// Waits for the device at each submit, so the epoch is slower than without.
+    #[arg(long)]
+    profile: bool,
 }
 
 fn main() {
@@ -87,6 +91,9 @@ fn run(args: Args) -> tensorgears::Result<()> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
 
+    if args.profile {
+        dev.profile_kernels()?;
+    }
     let counters_before = dev.gpu_counters();
     let (mut losses, mut accuracies) = (Vec::new(), Vec::new());
     let mut steps_done = 0usize;
@@ -122,6 +129,9 @@ fn run(args: Args) -> tensorgears::Result<()> {
             args.epochs,
             seen as f64 / secs
         );
+        if args.profile {
+            print_profile(&dev.take_kernel_times()?, secs);
+        }
     }
     if let (Some(before), Some(after)) = (counters_before, dev.gpu_counters()) {
         let c = after.since(&before);
@@ -162,6 +172,31 @@ fn run(args: Args) -> tensorgears::Result<()> {
         println!("weights saved to {}", path.display());
     }
     Ok(())
+}
+
+/// Kernel time against the epoch's wall time, the kernels that took most first.
+fn print_profile(times: &[tensorgears::KernelTime], wall: f64) {
+    let total: f64 = times.iter().map(|t| t.time.as_secs_f64()).sum();
+    println!(
+        "  kernels: {total:.2} s of {wall:.2} s wall ({:.0}%); the rest is the host recording \
+         work, waiting and reading back",
+        100.0 * total / wall
+    );
+    println!(
+        "  {:<20} {:>10} {:>9} {:>7} {:>11}",
+        "kernel", "dispatches", "time (s)", "share", "per call"
+    );
+    for t in times {
+        let secs = t.time.as_secs_f64();
+        println!(
+            "  {:<20} {:>10} {:>9.3} {:>6.1}% {:>8.1} us",
+            t.kernel,
+            t.dispatches,
+            secs,
+            100.0 * secs / total.max(f64::MIN_POSITIVE),
+            1e6 * secs / t.dispatches.max(1) as f64
+        );
+    }
 }
 
 fn picture_error(path: &std::path::Path, msg: String) -> tensorgears::Error {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::gpu::GpuContext;
-use crate::{Error, Result};
+use crate::{Error, KernelTime, Result};
 
 /// A device that holds tensors and runs their operations.
 ///
@@ -186,6 +186,47 @@ impl Device {
     /// ```
     pub fn gpu_counters(&self) -> Option<GpuCounters> {
         self.gpu_context().map(|c| c.counters())
+    }
+
+    /// Starts timing every kernel this device runs, with the adapter's timestamp queries;
+    /// [`take_kernel_times`](Device::take_kernel_times) reports the totals. Each submit then
+    /// waits for the device to read the timestamps back, so a profiled run is slower than a
+    /// plain one; the kernel times themselves are the device's own. An error on the CPU and
+    /// on adapters without timestamp queries.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// assert!(Device::cpu().profile_kernels().is_err());
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     if gpu.profile_kernels().is_ok() {
+    ///         let x = Tensor::ones(&[256, 256], &gpu)?;
+    ///         x.matmul(&x)?.relu()?.to_vec()?;
+    ///         let times = gpu.take_kernel_times()?;
+    ///         assert!(times.iter().any(|t| t.kernel == "unary" && t.dispatches == 1));
+    ///     }
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn profile_kernels(&self) -> Result<()> {
+        match &self.0 {
+            Inner::Cpu => Err(Error::Unsupported {
+                op: "profile_kernels",
+                reason: "the CPU device runs no kernels to time".into(),
+            }),
+            Inner::Gpu(ctx) => ctx.profile_kernels(),
+        }
+    }
+
+    /// The time each kernel took on the device since [`profile_kernels`](Device::profile_kernels)
+    /// or the previous call, longest first; waits for recorded work to finish first.
+    pub fn take_kernel_times(&self) -> Result<Vec<KernelTime>> {
+        match &self.0 {
+            Inner::Cpu => Err(Error::Unsupported {
+                op: "take_kernel_times",
+                reason: "the CPU device runs no kernels to time".into(),
+            }),
+            Inner::Gpu(ctx) => ctx.take_kernel_times(),
+        }
     }
 
     pub(crate) fn gpu_context(&self) -> Option<&Arc<GpuContext>> {

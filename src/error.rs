@@ -137,6 +137,14 @@ pub enum Error {
         /// What went wrong.
         msg: String,
     },
+    /// The device cannot do what was asked (profiling kernels without timestamp queries, ...).
+    #[error("{op}: {reason}")]
+    Unsupported {
+        /// The operation that failed.
+        op: &'static str,
+        /// What the device lacks.
+        reason: String,
+    },
     /// The GPU reported an error (validation, lost device, failed mapping).
     #[error("GPU error: {0}")]
     Gpu(String),

@@ -102,6 +102,7 @@ pub use autograd::{Gradients, Var};
 pub use device::{Device, GpuCounters};
 pub use dtype::DType;
 pub use error::{Error, Result};
+pub use gpu::profiler::KernelTime;
 pub use ndarray::s;
 pub use tensor::Tensor;
 

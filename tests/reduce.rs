@@ -99,3 +99,28 @@ proptest! {
         }
     }
 }
+
+/// Long rows go through a workgroup per chunk, short or numerous rows through an invocation
+/// per row (src/gpu/reduce.rs): shapes on both sides of the switch, along either axis.
+#[test]
+fn both_reduction_strategies_match_the_cpu() {
+    let Some(gpu) = common::gpu() else { return };
+    for (shape, axis) in [
+        ([3, 5000], 1),   // few long rows: chunked tree, two passes
+        ([10, 300], 1),   // few rows just over a workgroup: tree
+        ([2000, 300], 1), // many rows: one invocation each
+        ([300, 2000], 0), // a column sum: 2000 rows of 300, strided
+        ([128, 512], 0),  // a bias gradient
+    ] {
+        let x = Tensor::rand_uniform(&shape, -3., 3., 7, &Device::cpu()).unwrap();
+        common::parity(&[&x], "sum_axis", |t| t[0].sum_axis(axis)).unwrap();
+        common::parity(&[&x], "max_axis", |t| t[0].max_axis(axis)).unwrap();
+        let want = x.argmax_axis(axis).unwrap().to_vec_u32().unwrap();
+        let got = x.to_device(&gpu).unwrap().argmax_axis(axis).unwrap();
+        assert_eq!(
+            got.to_vec_u32().unwrap(),
+            want,
+            "argmax {shape:?} axis {axis}"
+        );
+    }
+}

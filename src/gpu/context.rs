@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::matmul::{self, MatmulVariant};
+use super::profiler::{KernelTime, Profiler};
 use crate::{Error, Result};
 
 /// Dispatches recorded before the pending encoder is submitted on its own, so that a long
@@ -39,6 +40,8 @@ pub(crate) struct GpuContext {
     /// The matmul measurement when it runs on a background thread (see `matmul_variant_now`).
     matmul_choice: Mutex<Option<std::thread::JoinHandle<()>>>,
     counters: Counters,
+    /// Set while kernels are being timed (`Device::profile_kernels`).
+    profiler: Mutex<Option<Profiler>>,
 }
 
 /// What the context has done since it was opened; see `crate::GpuCounters`.
@@ -116,8 +119,9 @@ impl GpuContext {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("tensorgears"),
             required_limits: limits.clone(),
-            // Only the subgroup matmul uses it, and only where the adapter has it.
-            required_features: adapter.features() & wgpu::Features::SUBGROUP,
+            // Each only where the adapter has it: the subgroup matmul, and kernel profiling.
+            required_features: adapter.features()
+                & (wgpu::Features::SUBGROUP | wgpu::Features::TIMESTAMP_QUERY),
             ..Default::default()
         }))
         .map_err(|e| Error::DeviceRequest {
@@ -152,6 +156,7 @@ impl GpuContext {
             matmul_variant: OnceLock::new(),
             matmul_choice: Mutex::default(),
             counters: Counters::default(),
+            profiler: Mutex::default(),
         })
     }
 
@@ -365,9 +370,10 @@ impl GpuContext {
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
         });
         {
+            let mut profiler = lock(&self.profiler);
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(kernel.entry),
-                timestamp_writes: None,
+                timestamp_writes: profiler.as_mut().map(|p| p.writes(kernel.entry)),
             });
             pass.set_pipeline(&pipeline.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
@@ -382,11 +388,55 @@ impl GpuContext {
     }
 
     fn submit(&self, pending: &mut MutexGuard<'_, Pending>) {
-        if let Some(encoder) = pending.encoder.take() {
+        if let Some(mut encoder) = pending.encoder.take() {
+            let mut profiler = lock(&self.profiler);
+            let timed = profiler.as_mut().is_some_and(|p| p.resolve(&mut encoder));
             self.queue.submit([encoder.finish()]);
             bump(&self.counters.submits);
+            if let (true, Some(p)) = (timed, profiler.as_mut()) {
+                if let Err(e) = p.collect(&self.device) {
+                    lock(&self.errors).push(e.to_string());
+                }
+            }
         }
         pending.dispatches = 0;
+    }
+
+    /// Starts timing every kernel; an error where the adapter has no timestamp queries.
+    pub(crate) fn profile_kernels(&self) -> Result<()> {
+        if !self
+            .device
+            .features()
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+        {
+            return Err(Error::Unsupported {
+                op: "profile_kernels",
+                reason: format!("adapter {} has no timestamp queries", self.info.name),
+            });
+        }
+        // Dispatches already recorded carry no timestamps; submit them untimed.
+        self.flush();
+        let mut profiler = lock(&self.profiler);
+        if profiler.is_none() {
+            *profiler = Some(Profiler::new(
+                &self.device,
+                &self.queue,
+                MAX_PENDING_DISPATCHES,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The kernel times since profiling started or since the last call, longest first.
+    pub(crate) fn take_kernel_times(&self) -> Result<Vec<KernelTime>> {
+        self.synchronize()?;
+        match lock(&self.profiler).as_mut() {
+            Some(p) => Ok(p.take()),
+            None => Err(Error::Unsupported {
+                op: "take_kernel_times",
+                reason: "kernel profiling was not started (Device::profile_kernels)".into(),
+            }),
+        }
     }
 
     /// Submits everything recorded so far.

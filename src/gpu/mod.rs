@@ -16,6 +16,7 @@ pub(crate) mod data;
 pub(crate) mod loss;
 pub(crate) mod matmul;
 pub(crate) mod optimizer;
+pub mod profiler;
 pub(crate) mod reduce;
 
 use std::sync::Arc;

@@ -5,10 +5,16 @@ use super::{launch, GpuStorage};
 use crate::ops::OptimizerStep;
 use crate::Result;
 
-const STEP: Kernel = Kernel {
+const SOURCE: &str = shader!("optimizer.wgsl");
+const SGD: Kernel = Kernel {
     file: "optimizer.wgsl",
-    source: shader!("optimizer.wgsl"),
-    entry: "step",
+    source: SOURCE,
+    entry: "sgd",
+};
+const RMSPROP: Kernel = Kernel {
+    file: "optimizer.wgsl",
+    source: SOURCE,
+    entry: "rmsprop",
 };
 
 /// Updates the first `len` elements of `w` and its state `s` in place from the gradient `g`.
@@ -19,20 +25,20 @@ pub(crate) fn step(
     step: OptimizerStep,
     len: usize,
 ) -> Result<()> {
-    let (kind, lr, p, eps) = match step {
-        OptimizerStep::Sgd { lr, momentum } => (0, lr, momentum, 0.0),
-        OptimizerStep::RmsProp { lr, rho, epsilon } => (1, lr, rho, epsilon),
+    let (kernel, lr, p, eps) = match step {
+        OptimizerStep::Sgd { lr, momentum } => (SGD, lr, momentum, 0.0),
+        OptimizerStep::RmsProp { lr, rho, epsilon } => (RMSPROP, lr, rho, epsilon),
     };
     let info = [
         len as u32,
-        kind,
+        0,
         lr.to_bits(),
         p.to_bits(),
         f32::to_bits(eps),
     ];
     launch(
         &w.ctx,
-        STEP,
+        kernel,
         &info,
         &[(1, w.buffer()), (2, g.buffer()), (3, s.buffer())],
         len,

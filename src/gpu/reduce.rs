@@ -11,6 +11,11 @@ const REDUCE: Kernel = Kernel {
     source: shader!("reduce.wgsl"),
     entry: "reduce",
 };
+const REDUCE_ROWS: Kernel = Kernel {
+    file: "reduce.wgsl",
+    source: shader!("reduce.wgsl"),
+    entry: "reduce_rows",
+};
 const SOFTMAX: Kernel = Kernel {
     file: "softmax.wgsl",
     source: shader!("softmax.wgsl"),
@@ -19,6 +24,16 @@ const SOFTMAX: Kernel = Kernel {
 
 /// Elements one workgroup of `reduce.wgsl` folds (WG * PER there).
 const CHUNK: usize = 4096;
+
+/// Invocations per workgroup of `reduce_rows`.
+const ROWS_WG: usize = 64;
+
+/// Whether `reduce_rows` (an invocation per row) suits `rows` rows of `len`: rows no longer
+/// than a workgroup of `reduce`, or enough rows to fill the device with one invocation each.
+/// Otherwise a workgroup per chunk of a row keeps a few long rows parallel.
+fn row_per_invocation(rows: usize, len: usize) -> bool {
+    len <= 256 || (rows >= 1024 && len <= CHUNK)
+}
 
 /// The info words shared by `reduce.wgsl` and `softmax.wgsl`.
 fn row_info(
@@ -62,6 +77,23 @@ pub(crate) fn reduce(
     let r = rows.len();
     let mut src: Option<(GpuStorage, GpuStorage)> = None;
     loop {
+        if row_per_invocation(r, len) {
+            let vals = GpuStorage::new(ctx, op.name(), r)?;
+            let idxs = GpuStorage::new(ctx, op.name(), r)?;
+            let info = row_info(&rows, len, 1, op.code(), stride, src.is_some());
+            let (sv, si) = match &src {
+                Some((v, i)) => (v.buffer(), i.buffer()),
+                None => (x.buffer(), x.buffer()),
+            };
+            launch_groups(
+                ctx,
+                REDUCE_ROWS,
+                &info,
+                &[(1, sv), (2, si), (3, vals.buffer()), (4, idxs.buffer())],
+                r.div_ceil(ROWS_WG),
+            )?;
+            return Ok(if op == ReduceOp::ArgMax { idxs } else { vals });
+        }
         let chunks = len.div_ceil(CHUNK).max(1);
         let vals = GpuStorage::new(ctx, op.name(), r * chunks)?;
         let idxs = GpuStorage::new(ctx, op.name(), r * chunks)?;
