@@ -170,7 +170,7 @@ impl Device {
 
     /// What this GPU device has done since it was opened (`None` on the CPU): kernel
     /// dispatches, queue submits, readbacks, storage buffers created (the pool reuses freed
-    /// ones) and pipelines compiled. Counters are process-wide for the shared device; compare
+    /// ones), pipelines compiled and bind groups created. Counters are process-wide for the shared device; compare
     /// two readings to see what a piece of code costs.
     ///
     /// ```
@@ -296,6 +296,8 @@ pub struct GpuCounters {
     pub buffers_created: u64,
     /// Compute pipelines compiled.
     pub pipelines_compiled: u64,
+    /// Bind groups created (one per kernel and set of buffers; dispatches reuse them).
+    pub bind_groups_created: u64,
 }
 
 impl GpuCounters {
@@ -315,6 +317,7 @@ impl GpuCounters {
             readbacks: self.readbacks - earlier.readbacks,
             buffers_created: self.buffers_created - earlier.buffers_created,
             pipelines_compiled: self.pipelines_compiled - earlier.pipelines_compiled,
+            bind_groups_created: self.bind_groups_created - earlier.bind_groups_created,
         }
     }
 }

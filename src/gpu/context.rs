@@ -17,6 +17,10 @@ const MAX_PENDING_DISPATCHES: usize = 256;
 /// `array<vec4<u32>, 64>`): a uniform array has a fixed length.
 pub(crate) const INFO_WORDS: usize = 256;
 
+/// Bind groups kept before the cache is emptied: far more than a training loop cycles through,
+/// few enough that a program touching ever new buffers does not grow without bound.
+const MAX_CACHED_BIND_GROUPS: usize = 4096;
+
 /// Bytes of one parameter block; a multiple of every adapter's uniform offset alignment (the
 /// WebGPU maximum is 256).
 const INFO_BYTES: u64 = (INFO_WORDS * 4) as u64;
@@ -30,6 +34,8 @@ pub(crate) struct GpuContext {
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
+    /// One bind group per kernel and set of buffers; the parameter slot is a dynamic offset.
+    bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
     pending: Mutex<Pending>,
     /// One parameter block per dispatch the pending encoder can hold: dispatch `i` of an
     /// encoder reads block `i`. A block is rewritten only after the encoder that read it was
@@ -52,7 +58,11 @@ struct Counters {
     readbacks: AtomicU64,
     buffers_created: AtomicU64,
     pipelines_compiled: AtomicU64,
+    bind_groups_created: AtomicU64,
 }
+
+/// A kernel (file, entry) and the buffers at each binding after 0.
+type BindKey = (&'static str, &'static str, Vec<(u32, wgpu::Buffer)>);
 
 fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +160,7 @@ impl GpuContext {
             modules: Mutex::default(),
             pipelines: Mutex::default(),
             pool: Mutex::default(),
+            bind_groups: Mutex::default(),
             pending: Mutex::default(),
             params,
             errors,
@@ -212,6 +223,7 @@ impl GpuContext {
             readbacks: get(&c.readbacks),
             buffers_created: get(&c.buffers_created),
             pipelines_compiled: get(&c.pipelines_compiled),
+            bind_groups_created: get(&c.bind_groups_created),
         }
     }
 
@@ -230,6 +242,8 @@ impl GpuContext {
         if let Some(p) = lock(&self.pipelines).get(&key) {
             return Ok(p.clone());
         }
+        // Read before the error scope opens, so that an error here leaves no scope behind.
+        let entries = super::bindings::layout_entries(kernel)?;
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = {
             let mut modules = lock(&self.modules);
@@ -244,17 +258,29 @@ impl GpuContext {
                 })
                 .clone()
         };
+        let layout = self
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(kernel.entry),
+                entries: &entries,
+            });
+        let pipeline_layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(kernel.entry),
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
         let pipeline = self
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(kernel.entry),
-                layout: None,
+                layout: Some(&pipeline_layout),
                 module: &module,
                 entry_point: Some(kernel.entry),
                 compilation_options: Default::default(),
                 cache: None,
             });
-        let layout = pipeline.get_bind_group_layout(0);
         if let Some(e) = pollster::block_on(scope.pop()) {
             lock(&self.modules).remove(kernel.file);
             return Err(Error::Gpu(format!(
@@ -346,25 +372,7 @@ impl GpuContext {
         let offset = pending.dispatches as u64 * INFO_BYTES;
         self.queue
             .write_buffer(&self.params, offset, bytemuck::cast_slice(&words));
-        let mut entries = vec![wgpu::BindGroupEntry {
-            binding: 0,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: &self.params,
-                offset,
-                size: wgpu::BufferSize::new(INFO_BYTES),
-            }),
-        }];
-        for &(binding, b) in buffers {
-            entries.push(wgpu::BindGroupEntry {
-                binding,
-                resource: b.as_entire_binding(),
-            });
-        }
-        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(kernel.entry),
-            layout: &pipeline.layout,
-            entries: &entries,
-        });
+        let bind_group = self.bind_group(kernel, &pipeline, buffers);
         let encoder = pending.encoder.get_or_insert_with(|| {
             self.device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
@@ -376,7 +384,7 @@ impl GpuContext {
                 timestamp_writes: profiler.as_mut().map(|p| p.writes(kernel.entry)),
             });
             pass.set_pipeline(&pipeline.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
+            pass.set_bind_group(0, &bind_group, &[offset as u32]);
             pass.dispatch_workgroups(workgroups.0, workgroups.1, workgroups.2);
         }
         pending.dispatches += 1;
@@ -385,6 +393,50 @@ impl GpuContext {
             self.submit(&mut pending);
         }
         Ok(())
+    }
+
+    /// The bind group of `kernel` over `buffers`, made on first use. Binding 0 covers the first
+    /// parameter slot; each dispatch moves it to its own slot with a dynamic offset.
+    fn bind_group(
+        &self,
+        kernel: Kernel,
+        pipeline: &Pipeline,
+        buffers: &[(u32, &wgpu::Buffer)],
+    ) -> wgpu::BindGroup {
+        let key: BindKey = (
+            kernel.file,
+            kernel.entry,
+            buffers.iter().map(|&(i, b)| (i, b.clone())).collect(),
+        );
+        let mut cache = lock(&self.bind_groups);
+        if let Some(bg) = cache.get(&key) {
+            return bg.clone();
+        }
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.params,
+                offset: 0,
+                size: wgpu::BufferSize::new(INFO_BYTES),
+            }),
+        }];
+        for &(binding, b) in buffers {
+            entries.push(wgpu::BindGroupEntry {
+                binding,
+                resource: b.as_entire_binding(),
+            });
+        }
+        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.entry),
+            layout: &pipeline.layout,
+            entries: &entries,
+        });
+        bump(&self.counters.bind_groups_created);
+        if cache.len() >= MAX_CACHED_BIND_GROUPS {
+            cache.clear();
+        }
+        cache.insert(key, bg.clone());
+        bg
     }
 
     fn submit(&self, pending: &mut MutexGuard<'_, Pending>) {

@@ -11,6 +11,7 @@ macro_rules! shader {
     };
 }
 
+mod bindings;
 mod context;
 pub(crate) mod data;
 pub(crate) mod loss;

@@ -1,0 +1,113 @@
+//! The bind group layout of each kernel, read from its WGSL. An explicit layout lets the
+//! parameter block (binding 0) take a dynamic offset, so one bind group serves every dispatch
+//! of a kernel over the same buffers, whichever parameter slot it reads.
+
+use super::context::Kernel;
+use crate::{Error, Result};
+
+/// The layout entries of the bindings `kernel`'s entry point uses: binding 0, the parameter
+/// block, as a uniform buffer with a dynamic offset; the rest as storage buffers, read-only
+/// where the shader only reads them (what wgpu's automatic layout would derive).
+pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayoutEntry>> {
+    let fail = |msg: String| {
+        Error::Gpu(format!(
+            "kernel {} of shaders/{}: {msg}",
+            kernel.entry, kernel.file
+        ))
+    };
+    let module = naga::front::wgsl::parse_str(kernel.source)
+        .map_err(|e| fail(e.emit_to_string(kernel.source)))?;
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .map_err(|e| fail(e.emit_to_string(kernel.source)))?;
+    let index = module
+        .entry_points
+        .iter()
+        .position(|e| e.name == kernel.entry)
+        .ok_or_else(|| fail("no such entry point".into()))?;
+    let uses = info.get_entry_point(index);
+    let mut entries = Vec::new();
+    for (handle, var) in module.global_variables.iter() {
+        let Some(binding) = &var.binding else {
+            continue;
+        };
+        if uses[handle].is_empty() {
+            continue;
+        }
+        if binding.group != 0 {
+            return Err(fail(format!("binding in group {}", binding.group)));
+        }
+        let ty = match var.space {
+            naga::AddressSpace::Uniform => wgpu::BufferBindingType::Uniform,
+            naga::AddressSpace::Storage { access } => wgpu::BufferBindingType::Storage {
+                read_only: !access.contains(naga::StorageAccess::STORE),
+            },
+            other => return Err(fail(format!("unexpected binding space {other:?}"))),
+        };
+        entries.push(wgpu::BindGroupLayoutEntry {
+            binding: binding.binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: binding.binding == 0,
+                min_binding_size: None,
+            },
+            count: None,
+        });
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "
+        @group(0) @binding(0) var<uniform> p: vec4<u32>;
+        @group(0) @binding(1) var<storage, read> x: array<f32>;
+        @group(0) @binding(2) var<storage, read> unused: array<f32>;
+        @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+        @compute @workgroup_size(1) fn main() { y[0] = x[p.x]; }
+    ";
+
+    #[test]
+    fn layout_lists_only_what_the_entry_point_uses() {
+        let k = Kernel {
+            file: "test.wgsl",
+            source: SOURCE,
+            entry: "main",
+        };
+        let got: Vec<(u32, bool, Option<bool>)> = layout_entries(k)
+            .unwrap()
+            .iter()
+            .map(|e| match e.ty {
+                wgpu::BindingType::Buffer {
+                    ty,
+                    has_dynamic_offset,
+                    ..
+                } => (
+                    e.binding,
+                    has_dynamic_offset,
+                    match ty {
+                        wgpu::BufferBindingType::Storage { read_only } => Some(read_only),
+                        _ => None,
+                    },
+                ),
+                _ => panic!("not a buffer binding"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, true, None),
+                (1, false, Some(true)),
+                (3, false, Some(false))
+            ]
+        );
+        let missing = Kernel { entry: "nope", ..k };
+        assert!(layout_entries(missing).is_err());
+    }
+}
