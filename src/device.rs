@@ -255,6 +255,13 @@ impl fmt::Display for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Inner::Cpu => f.write_str("cpu"),
+            // The driver version matters as much as the adapter on CPU-emulated devices:
+            // lavapipe's speed differs severalfold between Mesa releases.
+            Inner::Gpu(ctx) if !ctx.info.driver_info.is_empty() => write!(
+                f,
+                "{} ({:?}, {:?}, {})",
+                ctx.info.name, ctx.info.backend, ctx.info.device_type, ctx.info.driver_info
+            ),
             Inner::Gpu(ctx) => write!(
                 f,
                 "{} ({:?}, {:?})",
