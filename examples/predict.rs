@@ -93,12 +93,8 @@ fn run(args: Args) -> tensorgears::Result<()> {
                 msg: "--png needs a valid image index".into(),
             });
         };
-        plots::digit(path, pixels, images.rows, images.cols, 10).map_err(|msg| {
-            tensorgears::Error::Data {
-                file: path.display().to_string(),
-                msg: format!("cannot write the picture: {msg}"),
-            }
-        })?;
+        plots::digit(path, pixels, images.rows, images.cols, 10)
+            .map_err(|msg| plots::error(path, msg))?;
         println!("digit drawn in {}", path.display());
     }
     Ok(())

@@ -152,7 +152,7 @@ fn run(args: Args) -> tensorgears::Result<()> {
     );
     println!("test accuracy: {test_acc:.4}");
     if let Some(path) = &args.plot {
-        plots::curves(path, &losses, &accuracies).map_err(|msg| picture_error(path, msg))?;
+        plots::curves(path, &losses, &accuracies).map_err(|msg| plots::error(path, msg))?;
         println!("training curves drawn in {}", path.display());
     }
     if let Some(path) = &args.confusion {
@@ -164,7 +164,7 @@ fn run(args: Args) -> tensorgears::Result<()> {
                 counts[t as usize % 10][p as usize % 10] += 1;
             }
         }
-        plots::confusion(path, &counts).map_err(|msg| picture_error(path, msg))?;
+        plots::confusion(path, &counts).map_err(|msg| plots::error(path, msg))?;
         println!("confusion matrix drawn in {}", path.display());
     }
     if let Some(path) = &args.save {
@@ -196,12 +196,5 @@ fn print_profile(times: &[tensorgears::KernelTime], wall: f64) {
             100.0 * secs / total.max(f64::MIN_POSITIVE),
             1e6 * secs / t.dispatches.max(1) as f64
         );
-    }
-}
-
-fn picture_error(path: &std::path::Path, msg: String) -> tensorgears::Error {
-    tensorgears::Error::Data {
-        file: path.display().to_string(),
-        msg: format!("cannot draw the picture: {msg}"),
     }
 }

@@ -3,7 +3,7 @@
 // view (Var::set, the gradient of a slice). Same info layout as elementwise.wgsl, with the
 // source as input 0 and the destination as input 1.
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 
@@ -30,7 +30,7 @@ fn index_of(k: u32, idx: u32) -> u32 {
 @compute @workgroup_size(256)
 fn strided_copy(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
-    let i = (wg.y * nwg.x + wg.x) * WG + lid;
+    let i = folded_index(wg, nwg, lid, WG);
     if (i >= info(0)) {
         return;
     }

@@ -7,7 +7,7 @@
 //   then per input k:      offset, contiguous flag, strides[rank] (i32 bits)
 // Broadcast axes have stride 0, so one walk serves every op. The output is contiguous.
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -31,10 +31,6 @@ fn input_index(k: u32, idx: u32) -> u32 {
         o = o + i32(c) * bitcast<i32>(info(base + 2u + u32(d)));
     }
     return u32(o);
-}
-
-fn linear_id(wg: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-    return (wg.y * nwg.x + wg.x) * WG + lid;
 }
 
 // NumPy's power: a negative base with an integral exponent keeps its sign rule; x^0 is 1.
@@ -88,7 +84,7 @@ fn apply_binary(op: u32, x: f32, y: f32) -> f32 {
 @compute @workgroup_size(256)
 fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
-    let i = linear_id(wg, nwg, lid);
+    let i = folded_index(wg, nwg, lid, WG);
     if (i >= info(0)) {
         return;
     }
@@ -98,7 +94,7 @@ fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec
 @compute @workgroup_size(256)
 fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
-    let i = linear_id(wg, nwg, lid);
+    let i = folded_index(wg, nwg, lid, WG);
     if (i >= info(0)) {
         return;
     }
@@ -108,7 +104,7 @@ fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
 @compute @workgroup_size(256)
 fn fill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-    let i = linear_id(wg, nwg, lid);
+    let i = folded_index(wg, nwg, lid, WG);
     if (i >= info(0)) {
         return;
     }

@@ -4,7 +4,7 @@
 //
 // info: [0] start  [1] rows in the batch  [2] features per row  [3] 1 when shuffled
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> words: array<u32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read> order: array<u32>;
@@ -14,7 +14,7 @@
 @compute @workgroup_size(256)
 fn gather(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
-    let i = (wg.y * nwg.x + wg.x) * 256u + lid;
+    let i = folded_index(wg, nwg, lid, 256u);
     let features = info(2);
     if (i >= info(1) * features) {
         return;

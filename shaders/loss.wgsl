@@ -4,7 +4,7 @@
 //
 // info: [0] batch  [1] classes
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -60,7 +60,7 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
 @compute @workgroup_size(64)
 fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_index) lid: u32) {
-    let r = (wg.y * nwg.x + wg.x) * 64u + lid;
+    let r = folded_index(wg, nwg, lid, 64u);
     let batch = info(0);
     let classes = info(1);
     if (r >= batch) {

@@ -18,7 +18,7 @@
 //     slices of 16 along K; each invocation keeps a 4x4 block. For real GPUs, where global
 //     memory traffic dominates and workgroup memory is cheap.
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;

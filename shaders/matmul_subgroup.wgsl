@@ -12,7 +12,7 @@
 // constant: one dynamic index puts the whole array in memory, with a masked store per lane on
 // every update, and the kernel runs 3x slower.
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;

@@ -1,5 +1,5 @@
 // Reductions along one axis: sum, max and argmax, as a tree (`reduce`) or one row per
-// invocation (`reduce_rows`).
+// invocation (`reduce_rows`); and softmax over rows (`softmax`), which walks rows the same way.
 //
 // The input is R rows of length L: row r starts at the strided offset of index r in the "row
 // layout" (the tensor's layout without the reduced axis), and its elements are `axis stride`
@@ -13,7 +13,7 @@
 //   [5] 1 when src_idx holds indices from an earlier pass   [6..8) unused
 //   [8] rank of the row layout, [9 .. 9+rank) its shape, then its offset and strides (i32)
 
-// info(i), the parameter block at binding 0: shaders/info.wgsl.
+// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src_idx: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
@@ -117,7 +117,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
 @compute @workgroup_size(64)
 fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
-    let row = (wg.y * nwg.x + wg.x) * 64u + lid;
+    let row = folded_index(wg, nwg, lid, 64u);
     if (row >= info(0)) {
         return;
     }
@@ -156,4 +156,30 @@ fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     }
     dst[row] = acc;
     dst_idx[row] = acc_i;
+}
+
+// Softmax over the last axis, one invocation per row, stable: exp(x - max) / sum. Uses words
+// [0], [1], [4] and the row layout; the result is contiguous (R, L) in dst.
+@compute @workgroup_size(64)
+fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+    let row = folded_index(wg, nwg, lid, 64u);
+    if (row >= info(0)) {
+        return;
+    }
+    let len = info(1);
+    let base = row_offset(row);
+    let stride = bitcast<i32>(info(4));
+    var m = src[base];
+    for (var j = 1u; j < len; j = j + 1u) {
+        m = max(m, src[base + i32(j) * stride]);
+    }
+    var s = 0.0;
+    for (var j = 0u; j < len; j = j + 1u) {
+        s = s + exp(src[base + i32(j) * stride] - m);
+    }
+    let out = row * len;
+    for (var j = 0u; j < len; j = j + 1u) {
+        dst[out + j] = exp(src[base + i32(j) * stride] - m) / s;
+    }
 }

@@ -116,8 +116,8 @@ impl Device {
         matches!(self.0, Inner::Cpu)
     }
 
-    /// The adapter's name and backend for a GPU ("llvmpipe (LLVM 15.0.6, 256 bits) on Vulkan"),
-    /// `"cpu"` for the CPU.
+    /// The adapter's name, backend, type and driver for a GPU ("llvmpipe (LLVM 15.0.6, 256
+    /// bits) (Vulkan, Cpu, Mesa 22.3.6 (LLVM 15.0.6))"), `"cpu"` for the CPU.
     ///
     /// ```
     /// use tensorgears::Device;
@@ -149,8 +149,9 @@ impl Device {
     }
 
     /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
-    /// `"register"` or `"tiled"` (see `shaders/matmul.wgsl`), chosen on first use by timing
-    /// both and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
+    /// `"register"`, `"tiled"` (see `shaders/matmul.wgsl`) or `"subgroup"`
+    /// (`shaders/matmul_subgroup.wgsl`), chosen on first use by timing those the adapter runs,
+    /// and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
     /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled|subgroup`.
     ///
     /// ```
@@ -170,8 +171,8 @@ impl Device {
 
     /// What this GPU device has done since it was opened (`None` on the CPU): kernel
     /// dispatches, queue submits, readbacks, storage buffers created (the pool reuses freed
-    /// ones), pipelines compiled and bind groups created. Counters are process-wide for the shared device; compare
-    /// two readings to see what a piece of code costs.
+    /// ones), pipelines compiled and bind groups created. Counters are process-wide for the
+    /// shared device; compare two readings to see what a piece of code costs.
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};

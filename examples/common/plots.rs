@@ -21,6 +21,14 @@ fn fonts() {
     });
 }
 
+/// A picture that could not be drawn, as the library's error for that file.
+pub fn error(path: &Path, msg: String) -> tensorgears::Error {
+    tensorgears::Error::Data {
+        file: path.display().to_string(),
+        msg: format!("cannot draw the picture: {msg}"),
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// chain of ops with no readback still keeps the device busy.
 const MAX_PENDING_DISPATCHES: usize = 256;
 
-/// Size of every kernel's parameter block (`info` in shaders/*.wgsl, a uniform
+/// Size of every kernel's parameter block (`info` in shaders/prelude.wgsl, a uniform
 /// `array<vec4<u32>, 64>`): a uniform array has a fixed length.
 pub(crate) const INFO_WORDS: usize = 256;
 

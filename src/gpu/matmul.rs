@@ -179,9 +179,10 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled|subgroup` when set,
-/// else one timed 256x256x256 product with each (after a warm-up run that compiles it). It
-/// runs once per process, in about 0.2 s on lavapipe and far less on a real GPU.
+/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled|subgroup` when
+/// set, else the choice cached for this adapter, else one timed 256x256x256 product with each
+/// variant (after a warm-up run that compiles it). Measuring takes about 1.5 s on lavapipe,
+/// most of it compiling the subgroup kernel, and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     if let Some(v) = MatmulVariant::forced() {
         return Ok(v);
@@ -249,7 +250,7 @@ fn cache_file(ctx: &GpuContext) -> Option<std::path::PathBuf> {
     Some(dir.join(format!("matmul-variant-{key}")))
 }
 
-/// Times one warmed-up 256³ product with each variant; about a tenth of a second on lavapipe.
+/// Times one warmed-up 256³ product with each variant the adapter can run.
 fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     const S: usize = 256;
     let data: Vec<f32> = (0..S * S).map(|i| (i % 17) as f32 * 0.1).collect();

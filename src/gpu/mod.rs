@@ -1,11 +1,12 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
-/// The WGSL source of `shaders/$file` with `shaders/info.wgsl`, the parameter block every
-/// kernel reads, in front: WGSL has no includes, and the block is declared once.
+/// The WGSL source of `shaders/$file` with `shaders/prelude.wgsl` (the parameter block and
+/// the folded invocation index every kernel uses) in front: WGSL has no includes, and these
+/// are declared once.
 macro_rules! shader {
     ($file:literal) => {
         concat!(
-            include_str!("../../shaders/info.wgsl"),
+            include_str!("../../shaders/prelude.wgsl"),
             include_str!(concat!("../../shaders/", $file))
         )
     };

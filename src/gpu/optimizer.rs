@@ -29,7 +29,7 @@ pub(crate) fn step(
         OptimizerStep::Sgd { lr, momentum } => (SGD, lr, momentum, 0.0),
         OptimizerStep::RmsProp { lr, rho, epsilon } => (RMSPROP, lr, rho, epsilon),
     };
-    let info = [len as u32, 0, lr.to_bits(), p.to_bits(), f32::to_bits(eps)];
+    let info = [len as u32, lr.to_bits(), p.to_bits(), eps.to_bits()];
     launch(
         &w.ctx,
         kernel,

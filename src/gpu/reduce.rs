@@ -6,26 +6,27 @@ use crate::layout::Layout;
 use crate::ops::ReduceOp;
 use crate::Result;
 
+const SOURCE: &str = shader!("reduce.wgsl");
 const REDUCE: Kernel = Kernel {
     file: "reduce.wgsl",
-    source: shader!("reduce.wgsl"),
+    source: SOURCE,
     entry: "reduce",
 };
 const REDUCE_ROWS: Kernel = Kernel {
     file: "reduce.wgsl",
-    source: shader!("reduce.wgsl"),
+    source: SOURCE,
     entry: "reduce_rows",
 };
 const SOFTMAX: Kernel = Kernel {
-    file: "softmax.wgsl",
-    source: shader!("softmax.wgsl"),
+    file: "reduce.wgsl",
+    source: SOURCE,
     entry: "softmax",
 };
 
 /// Elements one workgroup of `reduce.wgsl` folds (WG * PER there).
 const CHUNK: usize = 4096;
 
-/// Invocations per workgroup of `reduce_rows`.
+/// Invocations per workgroup of `reduce_rows` and `softmax`.
 const ROWS_WG: usize = 64;
 
 /// Whether `reduce_rows` (an invocation per row) suits `rows` rows of `len`: rows no longer
@@ -35,7 +36,7 @@ fn row_per_invocation(rows: usize, len: usize) -> bool {
     len <= 256 || (rows >= 1024 && len <= CHUNK)
 }
 
-/// The info words shared by `reduce.wgsl` and `softmax.wgsl`.
+/// The info words of every kernel in `reduce.wgsl`.
 fn row_info(
     rows: &Layout,
     len: usize,
@@ -77,24 +78,13 @@ pub(crate) fn reduce(
     let r = rows.len();
     let mut src: Option<(GpuStorage, GpuStorage)> = None;
     loop {
-        if row_per_invocation(r, len) {
-            let vals = GpuStorage::new(ctx, op.name(), r)?;
-            let idxs = GpuStorage::new(ctx, op.name(), r)?;
-            let info = row_info(&rows, len, 1, op.code(), stride, src.is_some());
-            let (sv, si) = match &src {
-                Some((v, i)) => (v.buffer(), i.buffer()),
-                None => (x.buffer(), x.buffer()),
-            };
-            launch_groups(
-                ctx,
-                REDUCE_ROWS,
-                &info,
-                &[(1, sv), (2, si), (3, vals.buffer()), (4, idxs.buffer())],
-                r.div_ceil(ROWS_WG),
-            )?;
-            return Ok(if op == ReduceOp::ArgMax { idxs } else { vals });
-        }
-        let chunks = len.div_ceil(CHUNK).max(1);
+        // One pass: an invocation per row, or a workgroup per chunk of each row.
+        let (kernel, chunks, groups) = if row_per_invocation(r, len) {
+            (REDUCE_ROWS, 1, r.div_ceil(ROWS_WG))
+        } else {
+            let chunks = len.div_ceil(CHUNK).max(1);
+            (REDUCE, chunks, r * chunks)
+        };
         let vals = GpuStorage::new(ctx, op.name(), r * chunks)?;
         let idxs = GpuStorage::new(ctx, op.name(), r * chunks)?;
         let info = row_info(&rows, len, chunks, op.code(), stride, src.is_some());
@@ -104,10 +94,10 @@ pub(crate) fn reduce(
         };
         launch_groups(
             ctx,
-            REDUCE,
+            kernel,
             &info,
             &[(1, sv), (2, si), (3, vals.buffer()), (4, idxs.buffer())],
-            r * chunks,
+            groups,
         )?;
         if chunks == 1 {
             return Ok(if op == ReduceOp::ArgMax { idxs } else { vals });
@@ -137,13 +127,26 @@ pub(crate) fn softmax(x: &GpuStorage, layout: &Layout) -> Result<GpuStorage> {
         layout.strides()[axis],
         false,
     );
-    let groups = rows.len().div_ceil(64);
     launch_groups(
         &x.ctx,
         SOFTMAX,
         &info,
-        &[(1, x.buffer()), (2, out.buffer())],
-        groups,
+        &[(1, x.buffer()), (3, out.buffer())],
+        rows.len().div_ceil(ROWS_WG),
     )?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::row_per_invocation;
+
+    /// The shapes tests/reduce.rs uses to cover both strategies must stay on their sides.
+    #[test]
+    fn strategy_switch() {
+        assert!(!row_per_invocation(3, 5000)); // (3, 5000) along axis 1
+        assert!(!row_per_invocation(10, 300)); // (10, 300) along axis 1
+        assert!(row_per_invocation(2000, 300)); // (2000, 300) along 1, (300, 2000) along 0
+        assert!(row_per_invocation(512, 128)); // (128, 512) along axis 0
+    }
 }
