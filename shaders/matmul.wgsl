@@ -4,7 +4,8 @@
 // info (binding 0), u32:
 //   [0] M  [1] N  [2] K  [3] batches in this dispatch
 //   [4] A row stride  [5] A column stride  [6] B row stride  [7] B column stride   (i32 bits)
-//   [8] first batch of this dispatch   [9] C row stride  [10] C column stride  [11..16) unused
+//   [8] first batch of this dispatch   [9] C row stride  [10] C column stride
+//   [11..15) the epilogue (bias and relu): shaders/matmul_common.wgsl   [15] unused
 //   (the launcher may compute C^T = B^T · A^T into C's buffer by swapping the C strides)
 //   [16 .. 16+nb) A offset per batch, [16+nb .. 16+2nb) B offset per batch
 //
@@ -18,10 +19,8 @@
 //     slices of 16 along K; each invocation keeps a 4x4 block. For real GPUs, where global
 //     memory traffic dominates and workgroup memory is cheap.
 
-// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// info(i), the parameter block at binding 0: shaders/prelude.wgsl. The operands a, b, c and
+// the epilogue: shaders/matmul_common.wgsl.
 
 fn a_offset(z: u32) -> i32 {
     return bitcast<i32>(info(16u + z));
@@ -91,7 +90,7 @@ fn store_row(base: u32, r: u32, col: u32, n: u32, v: vec4<f32>, step: u32) {
     for (var j = 0u; j < 4u; j = j + 1u) {
         let cc = col + j * step;
         if (cc < n) {
-            c[base + r * c_rs + cc * c_cs] = v[j];
+            c[base + r * c_rs + cc * c_cs] = epilogue(v[j], r, cc);
         }
     }
 }

@@ -12,11 +12,8 @@
 // constant: one dynamic index puts the whole array in memory, with a masked store per lane on
 // every update, and the kernel runs 3x slower.
 
-// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
-
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// info(i), the parameter block at binding 0: shaders/prelude.wgsl. The operands a, b, c and
+// the epilogue: shaders/matmul_common.wgsl.
 
 const LANES: u32 = 8u;
 const TM: u32 = 64u;
@@ -404,7 +401,7 @@ fn store4(base: u32, r: u32, col: u32, v: vec4<f32>) {
         let c_cs = info(10u);
         for (var j = 0u; j < 4u; j = j + 1u) {
             if (col + j < n) {
-                c[base + r * c_rs + (col + j) * c_cs] = v[j];
+                c[base + r * c_rs + (col + j) * c_cs] = epilogue(v[j], r, col + j);
             }
         }
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use ndarray::SliceInfoElem;
 
-use crate::ops::{BinaryOp, UnaryOp};
+use crate::ops::{BinaryOp, Epilogue, UnaryOp};
 use crate::{DType, Error, Layout, Result, Tensor};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -32,6 +32,8 @@ pub(crate) enum Op {
     Binary(BinaryOp, Tensor, Tensor),
     Unary(UnaryOp, Tensor, Tensor),
     Matmul(Tensor, Tensor),
+    /// `x · w + b` with an epilogue: x, w, b and the result.
+    Linear(Epilogue, Tensor, Tensor, Tensor, Tensor),
     Reshape(Tensor),
     Permute(Tensor, Vec<usize>),
     Slice(Tensor, Vec<SliceInfoElem>),
@@ -46,6 +48,7 @@ impl Op {
         match self {
             Op::Leaf(_) => vec![],
             Op::Binary(_, a, b) | Op::Matmul(a, b) | Op::CrossEntropy(a, b) => vec![a, b],
+            Op::Linear(_, x, w, b, _) => vec![x, w, b],
             Op::Unary(_, x, _)
             | Op::Reshape(x)
             | Op::Permute(x, _)
@@ -147,6 +150,22 @@ impl Node {
                 }
                 if tracked(1) {
                     out.push((1, sum_to(swap_last(&av)?.matmul(g)?, b.shape())?));
+                }
+            }
+            Op::Linear(epilogue, x, w, _, y) => {
+                // relu(z) > 0 exactly where z > 0, so the result gives relu's derivative.
+                let dz = match epilogue {
+                    Epilogue::Bias => g.clone(),
+                    Epilogue::BiasRelu => g.mul(&y.detach().unary(UnaryOp::Step)?)?,
+                };
+                if tracked(0) {
+                    out.push((0, dz.matmul(&w.detach().t()?)?));
+                }
+                if tracked(1) {
+                    out.push((1, x.detach().t()?.matmul(&dz)?));
+                }
+                if tracked(2) {
+                    out.push((2, dz.sum_axis(0)?));
                 }
             }
             Op::Reshape(x) | Op::Contiguous(x) => out.push((0, g.reshape(x.shape())?)),

@@ -1,7 +1,7 @@
 //! The CPU backend: the reference implementation every GPU kernel is compared against.
 
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
+use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 
 /// Host memory of a tensor.
 #[derive(Debug, Clone)]
@@ -153,6 +153,18 @@ pub(crate) fn matmul(a: &[f32], la: &Layout, b: &[f32], lb: &Layout, dims: Matmu
         }
     }
     out
+}
+
+/// Applies `epilogue` to every element of the row-major `out`, with `bias[j]` for column `j`.
+pub(crate) fn epilogue(out: &mut [f32], epilogue: Epilogue, bias: &[f32]) {
+    if bias.is_empty() {
+        return;
+    }
+    for row in out.chunks_mut(bias.len()) {
+        for (v, &b) in row.iter_mut().zip(bias) {
+            *v = epilogue.apply(*v, b);
+        }
+    }
 }
 
 /// Writes `values` (row-major) into the view `layout` of `data`.

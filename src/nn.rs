@@ -152,11 +152,20 @@ impl Dense {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let z = x.matmul(self.w.as_tensor())?.add(self.b.as_tensor())?;
+        // The product, bias and relu run as one kernel on (rows, inputs); other ranks fold
+        // their leading axes into rows, as matmul would broadcast them.
+        if x.ndim() != 2 && x.ndim() > 0 {
+            let lead = &x.shape()[..x.ndim() - 1];
+            let rows = x.reshape(&[lead.iter().product(), x.shape()[x.ndim() - 1]])?;
+            let mut shape = lead.to_vec();
+            shape.push(self.b.as_tensor().len());
+            return self.forward(&rows)?.reshape(&shape);
+        }
+        let (w, b) = (self.w.as_tensor(), self.b.as_tensor());
         match self.activation {
-            Activation::Relu => z.relu(),
-            Activation::Softmax => z.softmax(),
-            Activation::None => Ok(z),
+            Activation::Relu => x.linear_relu(w, b),
+            Activation::Softmax => x.linear(w, b)?.softmax(),
+            Activation::None => x.linear(w, b),
         }
     }
 

@@ -135,6 +135,33 @@ pub(crate) struct MatmulDims {
     pub(crate) k: usize,
 }
 
+/// What a matrix product applies to each element of its result as it stores it: `Dense`'s
+/// bias (along the last axis) and activation, fused into the product so that they cost no
+/// pass of their own over the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Epilogue {
+    Bias,
+    BiasRelu,
+}
+
+impl Epilogue {
+    /// The mode word of `epilogue` in `shaders/matmul_common.wgsl` (0 is none).
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            Epilogue::Bias => 1,
+            Epilogue::BiasRelu => 2,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn apply(self, product: f32, bias: f32) -> f32 {
+        match self {
+            Epilogue::Bias => product + bias,
+            Epilogue::BiasRelu => (product + bias).max(0.0),
+        }
+    }
+}
+
 /// One in-place optimizer update: `w`, its gradient `g` and its state `s`, element by element.
 /// The formulas, shared by `shaders/optimizer.wgsl` and the CPU:
 /// - `Sgd`: `s = momentum * s - lr * g; w += s` (with momentum 0 this is `w -= lr * g`);

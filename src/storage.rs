@@ -9,7 +9,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::cpu::{self, CpuStorage};
 use crate::gpu::{self, GpuStorage};
 use crate::layout::Layout;
-use crate::ops::{BinaryOp, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
+use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 use crate::{DType, Error, Result};
 
 pub(crate) enum Storage {
@@ -161,23 +161,46 @@ impl Storage {
         }
     }
 
+    /// `A · B`, then `epilogue` with a bias along the result's last axis when one is given.
     pub(crate) fn matmul(
         &self,
         la: &Layout,
         rhs: &Storage,
         lb: &Layout,
         dims: MatmulDims,
+        epilogue: Option<(Epilogue, &Storage, &Layout)>,
     ) -> Result<Storage> {
-        Ok(match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => {
+        Ok(match (self, rhs, epilogue) {
+            (Storage::Cpu(a), Storage::Cpu(b), epilogue) => {
                 let (a, b) = (read(a), read(b));
                 let (a, b) = (host_f32("matmul", &a)?, host_f32("matmul", &b)?);
                 check_host_span("matmul", a.len(), la)?;
                 check_host_span("matmul", b.len(), lb)?;
-                Storage::cpu_f32(cpu::matmul(a, la, b, lb, dims))
+                let mut out = cpu::matmul(a, la, b, lb, dims);
+                match epilogue {
+                    None => {}
+                    Some((e, Storage::Cpu(bias), lbias)) => {
+                        let bias = read(bias);
+                        let bias = host_f32("matmul", &bias)?;
+                        check_host_span("matmul", bias.len(), lbias)?;
+                        cpu::epilogue(&mut out, e, &cpu::gather(bias, lbias));
+                    }
+                    Some(_) => return Err(pair_error("matmul")),
+                }
+                Storage::cpu_f32(out)
             }
-            (Storage::Gpu(a), Storage::Gpu(b)) => {
-                Storage::Gpu(gpu::matmul::matmul(a, la, b, lb, dims)?)
+            (Storage::Gpu(a), Storage::Gpu(b), None) => {
+                Storage::Gpu(gpu::matmul::matmul(a, la, b, lb, dims, None)?)
+            }
+            (Storage::Gpu(a), Storage::Gpu(b), Some((e, Storage::Gpu(bias), lbias))) => {
+                Storage::Gpu(gpu::matmul::matmul(
+                    a,
+                    la,
+                    b,
+                    lb,
+                    dims,
+                    Some((e, bias, lbias)),
+                )?)
             }
             _ => return Err(pair_error("matmul")),
         })

@@ -173,6 +173,17 @@ fn shape_and_product_rules_match_finite_differences() {
     check_grad("dot N-D", &[a.clone(), r(&[4, 2], -1.0, 1.0, 11)], |t| {
         t[0].dot(&t[1])
     });
+    let (x, w, b) = (
+        r(&[5, 4], -1.0, 1.0, 20),
+        r(&[4, 3], -1.0, 1.0, 21),
+        r(&[3], -0.5, 0.5, 22),
+    );
+    check_grad("linear", &[x.clone(), w.clone(), b.clone()], |t| {
+        t[0].linear(&t[1], &t[2])
+    });
+    check_grad("linear_relu", &[x, w, b], |t| {
+        t[0].linear_relu(&t[1], &t[2])
+    });
     check_grad("reshape", std::slice::from_ref(&a), |t| {
         t[0].reshape(&[6, 4])?.exp()
     });
@@ -226,7 +237,8 @@ fn gradients_agree_between_devices() -> Result<()> {
         let w1 = Var::new(Tensor::rand_uniform(&[8, 16], -0.5, 0.5, 2, dev)?);
         let b1 = Var::new(Tensor::rand_uniform(&[16], -0.1, 0.1, 3, dev)?);
         let w2 = Var::new(Tensor::rand_uniform(&[16, 5], -0.5, 0.5, 4, dev)?);
-        let h = x.matmul(w1.as_tensor())?.add(b1.as_tensor())?.relu()?;
+        let h = x.linear_relu(w1.as_tensor(), b1.as_tensor())?;
+        let h = h.add(&x.matmul(w1.as_tensor())?.add(b1.as_tensor())?.relu()?)?;
         let h = h
             .maximum(&h.mul_scalar(0.1)?)?
             .exp()?
@@ -437,3 +449,28 @@ fn training(dev: &Device) -> Result<()> {
     Ok(())
 }
 test_device!(a_small_model_learns, training);
+
+/// Dense runs on (rows, inputs); other ranks fold their leading axes into rows, as matmul
+/// would, and give what the composed `relu(x · W + b)` gives.
+fn dense_ranks(dev: &Device) -> Result<()> {
+    let layer = Dense::new(6, 4, Activation::Relu, 7, dev)?;
+    let (w, b) = (
+        layer.weights()[0].as_tensor(),
+        layer.weights()[1].as_tensor(),
+    );
+    let b = b.add(&Tensor::rand_uniform(&[4], -0.5, 0.5, 8, dev)?)?;
+    let layer = Dense::from_tensors(w.detach(), b, Activation::Relu)?;
+    let (w, b) = (
+        layer.weights()[0].as_tensor(),
+        layer.weights()[1].as_tensor(),
+    );
+    for shape in [&[5, 6][..], &[2, 3, 6], &[6]] {
+        let x = Tensor::rand_uniform(shape, -1.0, 1.0, 9, dev)?;
+        let want = x.matmul(w)?.add(b)?.relu()?;
+        common::assert_close(&layer.forward(&x)?, &want, &format!("{shape:?}"))?;
+    }
+    assert!(layer.forward(&Tensor::scalar(1.0, dev)?).is_err());
+    assert!(layer.forward(&Tensor::ones(&[2, 5], dev)?).is_err());
+    Ok(())
+}
+test_device!(dense_takes_any_rank, dense_ranks);

@@ -194,3 +194,69 @@ proptest! {
         common::parity(&[&a, &b], "dot", |t| t[0].dot(&t[1])).unwrap();
     }
 }
+
+/// `linear` and `linear_relu` (one kernel) against the composed `matmul`, `add`, `relu`, on
+/// shapes that take both orientations of the GPU launch, with strided operands and a bias that
+/// is a strided view into a longer tensor.
+fn fused_linear(dev: &Device) -> Result<()> {
+    for (m, k, n) in [
+        (1, 1, 1),
+        (7, 7, 7),
+        (128, 784, 512),
+        (128, 512, 10),
+        (3, 40, 70),
+    ] {
+        let x = Tensor::rand_uniform(&[m, k], -1., 1., 1, dev)?;
+        let w = Tensor::rand_uniform(&[k, n], -1., 1., 2, dev)?;
+        let b = Tensor::rand_uniform(&[n], -1., 1., 3, dev)?;
+        let z = x.matmul(&w)?.add(&b)?;
+        let what = format!("{m}x{k}x{n}");
+        common::assert_close(&x.linear(&w, &b)?, &z, &format!("linear {what}"))?;
+        let y = x.linear_relu(&w, &b)?;
+        common::assert_close(&y, &z.relu()?, &format!("linear_relu {what}"))?;
+        assert!(y.to_vec()?.iter().all(|&v| v >= 0.0));
+    }
+    // x^T and W^T read in place; the bias every other element of a longer tensor, from the end.
+    let xt = Tensor::rand_uniform(&[33, 20], -1., 1., 4, dev)?.t()?;
+    let wt = Tensor::rand_uniform(&[9, 33], -1., 1., 5, dev)?.t()?;
+    let long = Tensor::rand_uniform(&[19], -1., 1., 6, dev)?;
+    let b = long.slice(s![..;-2])?;
+    assert_eq!(b.shape(), &[10]);
+    let bias9 = b.slice(s![1..])?;
+    let z = xt.matmul(&wt)?.add(&bias9)?;
+    common::assert_close(&xt.linear(&wt, &bias9)?, &z, "strided linear")?;
+    common::assert_close(&xt.linear_relu(&wt, &bias9)?, &z.relu()?, "strided relu")?;
+    Ok(())
+}
+test_device!(linear_matches_matmul_add_relu, fused_linear);
+
+fn linear_errors(dev: &Device) -> Result<()> {
+    let x = Tensor::ones(&[4, 3], dev)?;
+    let w = Tensor::ones(&[3, 2], dev)?;
+    let b = Tensor::ones(&[2], dev)?;
+    let shape_error =
+        |r: Result<Tensor>| matches!(r, Err(Error::ShapeMismatch { op: "linear", .. }));
+    assert!(shape_error(x.linear(&Tensor::ones(&[4, 2], dev)?, &b)));
+    assert!(shape_error(x.linear(&w, &Tensor::ones(&[3], dev)?)));
+    assert!(shape_error(x.linear(&w, &Tensor::ones(&[1, 2], dev)?)));
+    assert!(shape_error(Tensor::ones(&[3], dev)?.linear(&w, &b)));
+    assert!(shape_error(Tensor::ones(&[2, 4, 3], dev)?.linear(&w, &b)));
+    let labels = Tensor::from_vec_u32(vec![0, 1], &[2], dev)?;
+    assert!(matches!(
+        x.linear_relu(&w, &labels),
+        Err(Error::DTypeMismatch { .. })
+    ));
+    assert_eq!(
+        Tensor::zeros(&[0, 3], dev)?.linear_relu(&w, &b)?.shape(),
+        &[0, 2]
+    );
+    assert_eq!(
+        Tensor::zeros(&[4, 0], dev)?
+            .linear(&Tensor::zeros(&[0, 2], dev)?, &b)?
+            .to_vec()?,
+        vec![1.0; 8],
+        "an empty product is zeros, plus the bias"
+    );
+    Ok(())
+}
+test_device!(linear_rejects_bad_shapes, linear_errors);

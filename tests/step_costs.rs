@@ -1,12 +1,14 @@
 //! What a steady-state training step costs on the GPU, counted: no readbacks, and no storage
-//! buffers, pipelines or bind groups created. This binary holds one test so
-//! that no other test's GPU work shares the process-wide counters.
+//! buffers, pipelines or bind groups created; Dense's forward is one kernel and the optimizer
+//! one kernel per parameter. This binary holds one test so that no other test's GPU work
+//! shares the process-wide counters.
 mod common;
 
 use tensorgears::data::Dataset;
 use tensorgears::nn::{Activation, Dense, Sequential};
+use tensorgears::optim::Optimizer;
 use tensorgears::optim::RmsProp;
-use tensorgears::Result;
+use tensorgears::{Result, Tensor};
 
 #[test]
 fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
@@ -21,6 +23,27 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
         Dense::new(512, 10, Activation::None, 1, &gpu)?,
     ]);
     let mut opt = RmsProp::new(1e-3);
+    {
+        // Dense's forward: product, bias and activation in one kernel, for either activation.
+        let x = Tensor::rand_uniform(&[128, 784], 0.0, 1.0, 3, &gpu)?;
+        let dispatches = || gpu.gpu_counters().expect("counters").dispatches;
+        let start = dispatches();
+        let hidden = model.layers()[0].forward(&x)?;
+        assert_eq!(dispatches() - start, 1, "Dense(relu) forward");
+        let start = dispatches();
+        let logits = model.layers()[1].forward(&hidden)?;
+        assert_eq!(dispatches() - start, 1, "Dense(none) forward");
+        // The optimizer: one kernel per parameter, state included.
+        let loss = tensorgears::loss::sparse_softmax_cross_entropy(
+            &logits,
+            &Tensor::from_vec_u32(vec![1; 128], &[128], &gpu)?,
+        )?;
+        let grads = loss.backward()?;
+        opt.step(&model.weights(), &grads)?; // creates the state
+        let start = dispatches();
+        opt.step(&model.weights(), &grads)?;
+        assert_eq!(dispatches() - start, 4, "RMSprop over W1, b1, W2, b2");
+    }
     // Warm-up: compiles the pipelines, fills the buffer pool, creates the optimizer state, and
     // waits for the matmul kernel choice, which may run in the background.
     gpu.matmul_kernel()?;

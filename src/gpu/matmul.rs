@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 use super::context::{GpuContext, Kernel, INFO_WORDS};
 use super::GpuStorage;
 use crate::layout::Layout;
-use crate::ops::MatmulDims;
+use crate::ops::{Epilogue, MatmulDims};
 use crate::{Error, Result};
 
-const SOURCE: &str = shader!("matmul.wgsl");
-const SUBGROUP_SOURCE: &str = shader!("matmul_subgroup.wgsl");
+const SOURCE: &str = shader!("matmul_common.wgsl", "matmul.wgsl");
+const SUBGROUP_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_subgroup.wgsl");
 
 /// The matmul kernels: two in `shaders/matmul.wgsl`, one in `shaders/matmul_subgroup.wgsl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,16 +83,21 @@ impl MatmulVariant {
     }
 }
 
-/// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n).
+/// A bias of length n along the result's last axis, and what to do with it.
+pub(crate) type Bias<'a> = (Epilogue, &'a GpuStorage, &'a Layout);
+
+/// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n), then the
+/// epilogue, if any, as each element is stored.
 pub(crate) fn matmul(
     a: &GpuStorage,
     la: &Layout,
     b: &GpuStorage,
     lb: &Layout,
     dims: MatmulDims,
+    bias: Option<Bias>,
 ) -> Result<GpuStorage> {
     let variant = a.ctx.matmul_variant_now()?;
-    matmul_with(variant, a, la, b, lb, dims)
+    matmul_with(variant, a, la, b, lb, dims, bias)
 }
 
 pub(crate) fn matmul_with(
@@ -102,9 +107,20 @@ pub(crate) fn matmul_with(
     b: &GpuStorage,
     lb: &Layout,
     dims: MatmulDims,
+    bias: Option<Bias>,
 ) -> Result<GpuStorage> {
     super::check_span("matmul", a, la)?;
     super::check_span("matmul", b, lb)?;
+    if let Some((_, bias, lbias)) = bias {
+        super::check_span("matmul", bias, lbias)?;
+        if lbias.shape() != [dims.n] {
+            return Err(Error::ShapeMismatch {
+                op: "matmul",
+                lhs: vec![dims.m, dims.n],
+                rhs: lbias.shape().to_vec(),
+            });
+        }
+    }
     let MatmulDims { batch, m, n, k } = dims;
     let len = batch * m * n;
     let out = GpuStorage::new(&a.ctx, "matmul", len)?;
@@ -128,11 +144,23 @@ pub(crate) fn matmul_with(
         c_strides = (1, n);
         swapped = true;
     }
-    let buffers = if swapped {
-        [(1, b.buffer()), (2, a.buffer()), (3, out.buffer())]
-    } else {
-        [(1, a.buffer()), (2, b.buffer()), (3, out.buffer())]
+    // The bias runs along C's columns, which are the computed matrix's rows when swapped.
+    let (mode, bias_buffer, bias_offset, bias_step) = match bias {
+        Some((e, storage, l)) => (e.code(), storage.buffer(), l.offset(), l.strides()[0]),
+        None => (0, a.buffer(), 0, 0),
     };
+    let bias_strides = if swapped {
+        (bias_step, 0)
+    } else {
+        (0, bias_step)
+    };
+    let (first_operand, second_operand) = if swapped { (b, a) } else { (a, b) };
+    let buffers = [
+        (1, first_operand.buffer()),
+        (2, second_operand.buffer()),
+        (3, out.buffer()),
+        (4, bias_buffer),
+    ];
     let ctx = &a.ctx;
     let max = ctx.limits.max_compute_workgroups_per_dimension as usize;
     let (gx, gy) = (cols.div_ceil(tn), rows.div_ceil(tm));
@@ -161,10 +189,10 @@ pub(crate) fn matmul_with(
             first as u32,
             c_strides.0 as u32,
             c_strides.1 as u32,
-            0,
-            0,
-            0,
-            0,
+            mode,
+            bias_offset as u32,
+            bias_strides.0 as i32 as u32,
+            bias_strides.1 as i32 as u32,
             0,
         ];
         info.extend(a_side.0[first..first + count].iter().map(|&o| o as u32));
@@ -264,10 +292,10 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     };
     let mut best = (Duration::MAX, MatmulVariant::Register);
     for variant in MatmulVariant::available(ctx) {
-        drop(matmul_with(variant, &a, &l, &a, &l, dims)?);
+        drop(matmul_with(variant, &a, &l, &a, &l, dims, None)?);
         ctx.synchronize()?;
         let start = Instant::now();
-        drop(matmul_with(variant, &a, &l, &a, &l, dims)?);
+        drop(matmul_with(variant, &a, &l, &a, &l, dims, None)?);
         ctx.synchronize()?;
         let t = start.elapsed();
         if t < best.0 {
@@ -343,7 +371,7 @@ mod tests {
         let dims = MatmulDims { batch: 1, m, n, k };
         let mut first: Option<(MatmulVariant, Vec<f32>)> = None;
         for variant in MatmulVariant::available(&ctx) {
-            let out = matmul_with(variant, &ga, &la, &gb, &lb, dims).unwrap();
+            let out = matmul_with(variant, &ga, &la, &gb, &lb, dims, None).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
             // Every variant sums along K in the same order with fma, so switching variants
             // (as the background choice does) cannot change a result.
@@ -406,6 +434,53 @@ mod tests {
         check(128, 10, 512, false, true);
     }
 
+    /// The bias and relu on every variant, in both launch orientations (the register kernel
+    /// computes C^T for 128x10), with the bias a reversed, strided view.
+    #[test]
+    fn epilogue_on_every_variant() {
+        let Some(ctx) = context() else { return };
+        for (m, k, n) in [(128, 64, 10), (130, 257, 65), (3, 5, 2)] {
+            let (a, b) = (values(m * k, 3), values(k * n, 4));
+            let long = values(2 * n + 1, 5);
+            // bias[j] = long[2n - 2j]: offset 2n, stride -2.
+            let lbias = Layout::new(vec![n], vec![-2], 2 * n);
+            let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
+            let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
+            let gbias = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&long)).unwrap();
+            let (la, lb) = (
+                Layout::contiguous(&[1, m, k]),
+                Layout::contiguous(&[1, k, n]),
+            );
+            let dims = MatmulDims { batch: 1, m, n, k };
+            for variant in MatmulVariant::available(&ctx) {
+                for e in [Epilogue::Bias, Epilogue::BiasRelu] {
+                    let bias = Some((e, &gbias, &lbias));
+                    let out = matmul_with(variant, &ga, &la, &gb, &lb, dims, bias).unwrap();
+                    let got: Vec<f32> =
+                        bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
+                    for i in 0..m {
+                        for j in 0..n {
+                            let dot: f64 = (0..k)
+                                .map(|p| a[i * k + p] as f64 * b[p * n + j] as f64)
+                                .sum();
+                            let z = dot + long[2 * n - 2 * j] as f64;
+                            let want = if e == Epilogue::BiasRelu {
+                                z.max(0.0)
+                            } else {
+                                z
+                            };
+                            let g = got[i * n + j] as f64;
+                            assert!(
+                                (g - want).abs() <= 1e-4 * (1.0 + (k as f64).sqrt()),
+                                "{variant:?} {e:?} {m}x{k}x{n} at ({i},{j}): got {g}, want {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn empty_inner_dimension_gives_zeros() {
         let Some(ctx) = context() else { return };
@@ -419,7 +494,7 @@ mod tests {
             k: 0,
         };
         for variant in MatmulVariant::available(&ctx) {
-            let out = matmul_with(variant, &a, &la, &a, &lb, dims).unwrap();
+            let out = matmul_with(variant, &a, &la, &a, &lb, dims, None).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(6).unwrap());
             assert_eq!(got, vec![0.0; 6], "{variant:?}");
         }

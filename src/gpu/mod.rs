@@ -1,13 +1,13 @@
 //! The GPU backend: buffers on a wgpu device and the launchers of the WGSL kernels.
 
-/// The WGSL source of `shaders/$file` with `shaders/prelude.wgsl` (the parameter block and
-/// the folded invocation index every kernel uses) in front: WGSL has no includes, and these
-/// are declared once.
+/// The WGSL source of `shaders/$file` (several files are joined in order) with
+/// `shaders/prelude.wgsl` (the parameter block and the folded invocation index every kernel
+/// uses) in front: WGSL has no includes, and shared code is declared once.
 macro_rules! shader {
-    ($file:literal) => {
+    ($($file:literal),+) => {
         concat!(
             include_str!("../../shaders/prelude.wgsl"),
-            include_str!(concat!("../../shaders/", $file))
+            $(include_str!(concat!("../../shaders/", $file))),+
         )
     };
 }

@@ -2,7 +2,7 @@
 
 use crate::autograd::Op;
 use crate::layout::broadcast_shapes;
-use crate::ops::MatmulDims;
+use crate::ops::{Epilogue, MatmulDims};
 use crate::{DType, Error, Layout, Result, Tensor};
 
 impl Tensor {
@@ -69,7 +69,7 @@ impl Tensor {
             n,
             k,
         };
-        let storage = a.storage().matmul(&la, b.storage(), &lb, dims)?;
+        let storage = a.storage().matmul(&la, b.storage(), &lb, dims, None)?;
         let full = with([m, n]);
         let product = Tensor::from_storage(
             storage,
@@ -151,5 +151,80 @@ impl Tensor {
         shape.extend_from_slice(&rhs.shape()[..rb - 2]);
         shape.push(rhs.shape()[rb - 1]);
         a.matmul(&b)?.reshape(&shape)
+    }
+
+    /// `self · w + b` in one kernel, for `self` of shape (batch, inputs), `w` (inputs, outputs)
+    /// and `b` (outputs,): Dense's forward without an activation. The bias is added as each
+    /// element of the product is stored, so it costs no pass of its own.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2.], &[1, 2], &dev)?;
+    /// let w = Tensor::from_vec(vec![1., -1., 1., -3.], &[2, 2], &dev)?;
+    /// let b = Tensor::from_vec(vec![0.5, 1.], &[2], &dev)?;
+    /// assert_eq!(x.linear(&w, &b)?.to_vec()?, vec![3.5, -6.]); // [3, -7] + b
+    /// assert!(x.linear(&w, &Tensor::zeros(&[3], &dev)?).is_err()); // 3 biases, 2 outputs
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn linear(&self, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+        self.fused_linear(w, b, Epilogue::Bias)
+    }
+
+    /// `relu(self · w + b)` in one kernel: Dense's forward with a relu, the bias and the
+    /// activation applied as each element of the product is stored. Shapes as [`Tensor::linear`].
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![1., 2.], &[1, 2], &dev)?;
+    /// let w = Tensor::from_vec(vec![1., -1., 1., -3.], &[2, 2], &dev)?;
+    /// let b = Tensor::from_vec(vec![0.5, 1.], &[2], &dev)?;
+    /// assert_eq!(x.linear_relu(&w, &b)?.to_vec()?, vec![3.5, 0.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn linear_relu(&self, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+        self.fused_linear(w, b, Epilogue::BiasRelu)
+    }
+
+    fn fused_linear(&self, w: &Tensor, b: &Tensor, epilogue: Epilogue) -> Result<Tensor> {
+        const OP: &str = "linear";
+        self.check_f32_pair(OP, w)?;
+        self.check_f32_pair(OP, b)?;
+        if self.ndim() != 2 || w.ndim() != 2 || self.shape()[1] != w.shape()[0] {
+            return Err(Error::ShapeMismatch {
+                op: OP,
+                lhs: self.shape().to_vec(),
+                rhs: w.shape().to_vec(),
+            });
+        }
+        let (m, k, n) = (self.shape()[0], self.shape()[1], w.shape()[1]);
+        if b.shape() != [n] {
+            return Err(Error::ShapeMismatch {
+                op: OP,
+                lhs: vec![m, n],
+                rhs: b.shape().to_vec(),
+            });
+        }
+        let batched = |l: &Layout| l.broadcast_to(OP, &[1, l.shape()[0], l.shape()[1]]);
+        let (lx, lw) = (batched(self.layout())?, batched(w.layout())?);
+        let dims = MatmulDims { batch: 1, m, n, k };
+        let storage = self.storage().matmul(
+            &lx,
+            w.storage(),
+            &lw,
+            dims,
+            Some((epilogue, b.storage(), b.layout())),
+        )?;
+        let out = Tensor::from_storage(
+            storage,
+            Layout::contiguous(&[m, n]),
+            DType::F32,
+            self.device().clone(),
+        );
+        let value = out.clone();
+        Ok(out.record(&[self, w, b], || {
+            Op::Linear(epilogue, self.clone(), w.clone(), b.clone(), value)
+        }))
     }
 }
