@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::ThreadId;
 
 use super::matmul::{self, MatmulVariant};
 use super::profiler::{KernelTime, Profiler};
@@ -45,6 +46,10 @@ pub(crate) struct GpuContext {
     matmul_variant: OnceLock<MatmulVariant>,
     /// The matmul measurement when it runs on a background thread (see `matmul_variant_now`).
     matmul_choice: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The thread timing the matmul kernels, while it does (`exclusive`); dispatches from any
+    /// other thread wait on `timed_done`, so that none of their work lands in a timed window.
+    timing: Mutex<Option<ThreadId>>,
+    timed_done: Condvar,
     counters: Counters,
     /// Set while kernels are being timed (`Device::profile_kernels`).
     profiler: Mutex<Option<Profiler>>,
@@ -166,6 +171,8 @@ impl GpuContext {
             errors,
             matmul_variant: OnceLock::new(),
             matmul_choice: Mutex::default(),
+            timing: Mutex::default(),
+            timed_done: Condvar::new(),
             counters: Counters::default(),
             profiler: Mutex::default(),
         })
@@ -348,6 +355,44 @@ impl GpuContext {
 
     /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`] words) as its
     /// parameter block at binding 0, and each `(binding, buffer)`.
+    /// Runs `f` with dispatches from every other thread held back: `choose_variant` times
+    /// kernels this way while a training loop may be recording on another thread. The flag is
+    /// set and checked under the pending lock, so no other thread's dispatch is recorded while
+    /// `f` runs.
+    pub(crate) fn exclusive<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Release<'a>(&'a GpuContext);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *lock(&self.0.timing) = None;
+                self.0.timed_done.notify_all();
+            }
+        }
+        {
+            let _pending = lock(&self.pending);
+            *lock(&self.timing) = Some(std::thread::current().id());
+        }
+        let _release = Release(self);
+        f()
+    }
+
+    /// The pending encoder, once no other thread is timing kernels (`exclusive`).
+    fn pending_when_not_timing(&self) -> MutexGuard<'_, Pending> {
+        let me = std::thread::current().id();
+        loop {
+            let pending = lock(&self.pending);
+            let timing = lock(&self.timing);
+            if !timing.is_some_and(|id| id != me) {
+                return pending;
+            }
+            drop(pending);
+            drop(
+                self.timed_done
+                    .wait(timing)
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
+        }
+    }
+
     pub(crate) fn dispatch(
         &self,
         kernel: Kernel,
@@ -368,7 +413,7 @@ impl GpuContext {
         words[..info.len()].copy_from_slice(info);
         // The pending lock is held from choosing the block to recording the dispatch, so no
         // other dispatch can take the same block before this encoder is submitted.
-        let mut pending = lock(&self.pending);
+        let mut pending = self.pending_when_not_timing();
         let offset = pending.dispatches as u64 * INFO_BYTES;
         self.queue
             .write_buffer(&self.params, offset, bytemuck::cast_slice(&words));
