@@ -507,26 +507,18 @@ mod tests {
             n: 8,
             k: 8,
         };
-        let run = |ctx: &GpuContext| {
-            drop(matmul_with(
-                MatmulVariant::Register,
-                &a,
-                &l,
-                &a,
-                &l,
-                dims,
-                None,
-            ))
+        let run = || {
+            matmul_with(MatmulVariant::Register, &a, &l, &a, &l, dims, None).unwrap();
         };
         let other = std::thread::scope(|scope| {
             ctx.exclusive(|| {
                 let before = ctx.counters().dispatches;
-                let other = scope.spawn(|| run(&ctx));
+                let other = scope.spawn(run);
                 std::thread::sleep(std::time::Duration::from_millis(300));
                 // The gate lifts only when this closure returns, so no other thread's dispatch
                 // (this test's, or another test's in this process) can have been recorded.
                 assert_eq!(ctx.counters().dispatches, before);
-                run(&ctx); // this thread is not held back
+                run(); // this thread is not held back
                 assert_eq!(ctx.counters().dispatches, before + 1);
                 other
             })
