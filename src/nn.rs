@@ -139,7 +139,8 @@ impl Dense {
         })
     }
 
-    /// `activation(x · W + b)` for `x` of shape (batch, inputs).
+    /// `activation(x · W + b)` for `x` of shape (batch, inputs), with the product, bias and relu
+    /// in one kernel ([`Tensor::linear_relu`]); other ranks are batches along their leading axes.
     ///
     /// ```
     /// use tensorgears::nn::{Activation, Dense};
