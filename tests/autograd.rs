@@ -453,20 +453,12 @@ test_device!(a_small_model_learns, training);
 /// Dense runs on (rows, inputs); other ranks fold their leading axes into rows, as matmul
 /// would, and give what the composed `relu(x · W + b)` gives.
 fn dense_ranks(dev: &Device) -> Result<()> {
-    let layer = Dense::new(6, 4, Activation::Relu, 7, dev)?;
-    let (w, b) = (
-        layer.weights()[0].as_tensor(),
-        layer.weights()[1].as_tensor(),
-    );
-    let b = b.add(&Tensor::rand_uniform(&[4], -0.5, 0.5, 8, dev)?)?;
-    let layer = Dense::from_tensors(w.detach(), b, Activation::Relu)?;
-    let (w, b) = (
-        layer.weights()[0].as_tensor(),
-        layer.weights()[1].as_tensor(),
-    );
+    let w = Tensor::rand_uniform(&[6, 4], -1.0, 1.0, 7, dev)?;
+    let b = Tensor::rand_uniform(&[4], -0.5, 0.5, 8, dev)?;
+    let layer = Dense::from_tensors(w.clone(), b.clone(), Activation::Relu)?;
     for shape in [&[5, 6][..], &[2, 3, 6], &[6]] {
         let x = Tensor::rand_uniform(shape, -1.0, 1.0, 9, dev)?;
-        let want = x.matmul(w)?.add(b)?.relu()?;
+        let want = x.matmul(&w)?.add(&b)?.relu()?;
         common::assert_close(&layer.forward(&x)?, &want, &format!("{shape:?}"))?;
     }
     assert!(layer.forward(&Tensor::scalar(1.0, dev)?).is_err());

@@ -353,8 +353,6 @@ impl GpuContext {
         Ok(buffer)
     }
 
-    /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`] words) as its
-    /// parameter block at binding 0, and each `(binding, buffer)`.
     /// Runs `f` with dispatches from every other thread held back: `choose_variant` times
     /// kernels this way while a training loop may be recording on another thread. The flag is
     /// set and checked under the pending lock, so no other thread's dispatch is recorded while
@@ -393,6 +391,8 @@ impl GpuContext {
         }
     }
 
+    /// Records one dispatch of `kernel` with `info` (at most [`INFO_WORDS`] words) as its
+    /// parameter block at binding 0, and each `(binding, buffer)`.
     pub(crate) fn dispatch(
         &self,
         kernel: Kernel,
@@ -583,27 +583,39 @@ impl GpuContext {
             encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, bytes);
             self.submit(&mut pending);
         }
-        let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-        staging.map_async(wgpu::MapMode::Read, .., move |r| {
-            // The receiver outlives this callback: it is awaited below.
-            let _ = sender.send(r);
-        });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(e.to_string()))?;
+        let data = map_read(&self.device, &staging, bytes);
+        // A device error explains a failed mapping better than the mapping's own error.
         self.take_error()?;
-        match pollster::block_on(receiver.receive()) {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(Error::Gpu(format!("mapping the readback buffer: {e}"))),
-            None => return Err(Error::Gpu("the readback mapping was dropped".into())),
-        }
-        let data = staging
-            .get_mapped_range(..)
-            .map_err(|e| Error::Gpu(format!("reading the mapped buffer: {e}")))?
-            .to_vec();
-        staging.unmap();
-        Ok(data)
+        data
     }
+}
+
+/// The first `bytes` bytes of a `MAP_READ` buffer, once the device has finished the work that
+/// writes it: maps it, waits, copies it out and unmaps it.
+pub(crate) fn map_read(
+    device: &wgpu::Device,
+    staging: &wgpu::Buffer,
+    bytes: u64,
+) -> Result<Vec<u8>> {
+    let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
+    staging.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
+        // The receiver outlives this callback: it is awaited below.
+        let _ = sender.send(r);
+    });
+    device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(e.to_string()))?;
+    match pollster::block_on(receiver.receive()) {
+        Some(Ok(())) => {}
+        Some(Err(e)) => return Err(Error::Gpu(format!("mapping a readback buffer: {e}"))),
+        None => return Err(Error::Gpu("a readback mapping was dropped".into())),
+    }
+    let data = staging
+        .get_mapped_range(..bytes)
+        .map_err(|e| Error::Gpu(format!("reading a mapped buffer: {e}")))?
+        .to_vec();
+    staging.unmap();
+    Ok(data)
 }
 
 /// Splits `groups` workgroups over x and y so that neither exceeds the per-dimension limit;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// The time one kernel took on the device, summed over its dispatches, from
 /// [`Device::take_kernel_times`](crate::Device::take_kernel_times).
@@ -93,28 +93,8 @@ impl Profiler {
     pub(crate) fn collect(&mut self, device: &wgpu::Device) -> Result<()> {
         let kernels = std::mem::take(&mut self.recorded);
         let bytes = (2 * kernels.len() * wgpu::QUERY_SIZE as usize) as u64;
-        let (sender, receiver) = futures_intrusive::channel::shared::oneshot_channel();
-        self.staging
-            .map_async(wgpu::MapMode::Read, ..bytes, move |r| {
-                // The receiver outlives this callback: it is awaited below.
-                let _ = sender.send(r);
-            });
-        device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        match pollster::block_on(receiver.receive()) {
-            Some(Ok(())) => {}
-            Some(Err(e)) => return Err(Error::Gpu(format!("mapping the timestamps: {e}"))),
-            None => return Err(Error::Gpu("the timestamp mapping was dropped".into())),
-        }
-        let ticks: Vec<u64> = {
-            let view = self
-                .staging
-                .get_mapped_range(..bytes)
-                .map_err(|e| Error::Gpu(format!("reading the timestamps: {e}")))?;
-            bytemuck::pod_collect_to_vec(&view)
-        };
-        self.staging.unmap();
+        let ticks: Vec<u64> =
+            bytemuck::pod_collect_to_vec(&super::context::map_read(device, &self.staging, bytes)?);
         for (kernel, pair) in kernels.iter().zip(ticks.chunks_exact(2)) {
             let ns = (pair[1].saturating_sub(pair[0]) as f64 * self.period_ns) as u64;
             let total = self.totals.entry(kernel).or_default();

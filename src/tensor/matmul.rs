@@ -206,13 +206,11 @@ impl Tensor {
                 rhs: b.shape().to_vec(),
             });
         }
-        let batched = |l: &Layout| l.broadcast_to(OP, &[1, l.shape()[0], l.shape()[1]]);
-        let (lx, lw) = (batched(self.layout())?, batched(w.layout())?);
         let dims = MatmulDims { batch: 1, m, n, k };
         let storage = self.storage().matmul(
-            &lx,
+            self.layout(),
             w.storage(),
-            &lw,
+            w.layout(),
             dims,
             Some((epilogue, b.storage(), b.layout())),
         )?;
