@@ -1,6 +1,6 @@
-// What both matmul files share (shaders/matmul.wgsl and shaders/matmul_subgroup.wgsl; the
-// launcher puts this file between the prelude and each of them): the operands, and the
-// epilogue that every store goes through.
+// What the matmul files share (shaders/matmul.wgsl, matmul_subgroup.wgsl and
+// matmul_texture.wgsl; the launcher puts this file between the prelude and each of them): the
+// operands, and the epilogue that every store goes through.
 //
 // The epilogue is Dense's bias and relu, applied as each element of C is stored so that they
 // cost no pass of their own over C. info words, beside the matmul's own:
@@ -27,4 +27,20 @@ fn epilogue(v: f32, r: u32, col: u32) -> f32 {
         return max(x, 0.0);
     }
     return x;
+}
+
+// Stores 4 columns of row r of C from `col` on, those inside C, through the epilogue (the
+// 64 x 64 block kernels: matmul_subgroup and matmul_texture).
+fn store4(base: u32, r: u32, col: u32, v: vec4<f32>) {
+    let m = info(0u);
+    let n = info(1u);
+    if (r < m) {
+        let c_rs = info(9u);
+        let c_cs = info(10u);
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            if (col + j < n) {
+                c[base + r * c_rs + (col + j) * c_cs] = epilogue(v[j], r, col + j);
+            }
+        }
+    }
 }

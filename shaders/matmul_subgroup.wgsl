@@ -392,17 +392,3 @@ fn matmul_subgroup(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
     store4(base, row0 + 63u, col, acc[63]);
     store4(base, row0 + 63u, col + 4u, acc2[63]);
 }
-
-fn store4(base: u32, r: u32, col: u32, v: vec4<f32>) {
-    let m = info(0u);
-    let n = info(1u);
-    if (r < m) {
-        let c_rs = info(9u);
-        let c_cs = info(10u);
-        for (var j = 0u; j < 4u; j = j + 1u) {
-            if (col + j < n) {
-                c[base + r * c_rs + (col + j) * c_cs] = epilogue(v[j], r, col + j);
-            }
-        }
-    }
-}

@@ -149,16 +149,19 @@ impl Device {
     }
 
     /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
-    /// `"register"`, `"tiled"` (see `shaders/matmul.wgsl`) or `"subgroup"`
-    /// (`shaders/matmul_subgroup.wgsl`), chosen on first use by timing those the adapter runs,
-    /// and remembered per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
-    /// moves it, set empty to turn it off), or forced with `TENSORGEARS_MATMUL=register|tiled|subgroup`.
+    /// `"register"`, `"tiled"` (see `shaders/matmul.wgsl`), `"subgroup"`
+    /// (`shaders/matmul_subgroup.wgsl`) or `"texture"` (`shaders/matmul_texture.wgsl`; it
+    /// leaves batched and small products to `"subgroup"`), chosen on first use by timing those
+    /// the adapter runs, and remembered per adapter in the user's cache directory
+    /// (`TENSORGEARS_CACHE_DIR` moves it, set empty to turn it off), or forced with
+    /// `TENSORGEARS_MATMUL=register|tiled|subgroup|texture`.
     ///
     /// ```
     /// use tensorgears::Device;
     /// assert_eq!(Device::cpu().matmul_kernel()?, "matrixmultiply");
     /// if let Ok(gpu) = Device::gpu() {
-    ///     assert!(["register", "tiled", "subgroup"].contains(&gpu.matmul_kernel()?));
+    ///     let kernels = ["register", "tiled", "subgroup", "texture"];
+    ///     assert!(kernels.contains(&gpu.matmul_kernel()?));
     /// }
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
@@ -306,6 +309,9 @@ pub struct GpuCounters {
     pub pipelines_compiled: u64,
     /// Bind groups created (one per kernel and set of buffers; dispatches reuse them).
     pub bind_groups_created: u64,
+    /// Textures allocated (not counting those reused from the pool); the texture matmul
+    /// kernel packs its operands into them.
+    pub textures_created: u64,
 }
 
 impl GpuCounters {
@@ -326,6 +332,7 @@ impl GpuCounters {
             buffers_created: self.buffers_created - earlier.buffers_created,
             pipelines_compiled: self.pipelines_compiled - earlier.pipelines_compiled,
             bind_groups_created: self.bind_groups_created - earlier.bind_groups_created,
+            textures_created: self.textures_created - earlier.textures_created,
         }
     }
 }

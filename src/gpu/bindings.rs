@@ -7,7 +7,7 @@ use crate::{Error, Result};
 
 /// The layout entries of the bindings `kernel`'s entry point uses: binding 0, the parameter
 /// block, as a uniform buffer with a dynamic offset; the rest as storage buffers, read-only
-/// where the shader only reads them (what wgpu's automatic layout would derive).
+/// where the shader only reads them (what wgpu's automatic layout would derive), or textures.
 pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayoutEntry>> {
     let fail = |msg: String| {
         Error::Gpu(format!(
@@ -41,24 +41,71 @@ pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayout
             return Err(fail(format!("binding in group {}", binding.group)));
         }
         let ty = match var.space {
-            naga::AddressSpace::Uniform => wgpu::BufferBindingType::Uniform,
-            naga::AddressSpace::Storage { access } => wgpu::BufferBindingType::Storage {
-                read_only: !access.contains(naga::StorageAccess::STORE),
-            },
+            naga::AddressSpace::Uniform => buffer(wgpu::BufferBindingType::Uniform, binding),
+            naga::AddressSpace::Storage { access } => buffer(
+                wgpu::BufferBindingType::Storage {
+                    read_only: !access.contains(naga::StorageAccess::STORE),
+                },
+                binding,
+            ),
+            naga::AddressSpace::Handle => {
+                texture(&module.types[var.ty].inner).ok_or_else(|| {
+                    fail(format!(
+                        "binding {} is not a 2-D f32 texture",
+                        binding.binding
+                    ))
+                })?
+            }
             other => return Err(fail(format!("unexpected binding space {other:?}"))),
         };
         entries.push(wgpu::BindGroupLayoutEntry {
             binding: binding.binding,
             visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty,
-                has_dynamic_offset: binding.binding == 0,
-                min_binding_size: None,
-            },
+            ty,
             count: None,
         });
     }
     Ok(entries)
+}
+
+fn buffer(ty: wgpu::BufferBindingType, binding: &naga::ResourceBinding) -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty,
+        has_dynamic_offset: binding.binding == 0,
+        min_binding_size: None,
+    }
+}
+
+/// The two texture kinds the kernels use (shaders/matmul_texture.wgsl): a 2-D f32 texture read
+/// with `textureLoad`, and a write-only rgba32float storage texture.
+fn texture(ty: &naga::TypeInner) -> Option<wgpu::BindingType> {
+    let naga::TypeInner::Image {
+        dim: naga::ImageDimension::D2,
+        arrayed: false,
+        class,
+    } = ty
+    else {
+        return None;
+    };
+    match *class {
+        naga::ImageClass::Sampled {
+            kind: naga::ScalarKind::Float,
+            multi: false,
+        } => Some(wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        }),
+        naga::ImageClass::Storage {
+            format: naga::StorageFormat::Rgba32Float,
+            access,
+        } if access == naga::StorageAccess::STORE => Some(wgpu::BindingType::StorageTexture {
+            access: wgpu::StorageTextureAccess::WriteOnly,
+            format: wgpu::TextureFormat::Rgba32Float,
+            view_dimension: wgpu::TextureViewDimension::D2,
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

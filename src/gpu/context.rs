@@ -35,6 +35,8 @@ pub(crate) struct GpuContext {
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
+    /// Free rgba32float textures by (width, height) in texels: where matmul operands are packed.
+    textures: Mutex<HashMap<(u32, u32), Vec<wgpu::TextureView>>>,
     /// One bind group per kernel and set of buffers; the parameter slot is a dynamic offset.
     bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
     pending: Mutex<Pending>,
@@ -46,6 +48,8 @@ pub(crate) struct GpuContext {
     matmul_variant: OnceLock<MatmulVariant>,
     /// The matmul measurement when it runs on a background thread (see `matmul_variant_now`).
     matmul_choice: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// What serves products until that measurement lands, once compiled (`serve_meanwhile`).
+    matmul_interim: Mutex<Option<MatmulVariant>>,
     /// The thread timing the matmul kernels, while it does (`exclusive`); dispatches from any
     /// other thread wait on `timed_done`, so that none of their work lands in a timed window.
     timing: Mutex<Option<ThreadId>>,
@@ -64,10 +68,25 @@ struct Counters {
     buffers_created: AtomicU64,
     pipelines_compiled: AtomicU64,
     bind_groups_created: AtomicU64,
+    textures_created: AtomicU64,
 }
 
-/// A kernel (file, entry) and the buffers at each binding after 0.
-type BindKey = (&'static str, &'static str, Vec<(u32, wgpu::Buffer)>);
+/// A kernel (file, entry) and what is bound at each binding after 0.
+type BindKey = (&'static str, &'static str, Vec<(u32, Bound)>);
+
+/// What a dispatch binds, besides its parameter block.
+#[derive(Clone, Copy)]
+pub(crate) enum Resource<'a> {
+    Buffer(&'a wgpu::Buffer),
+    Texture(&'a wgpu::TextureView),
+}
+
+/// A `Resource` held by the bind group cache.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Bound {
+    Buffer(wgpu::Buffer),
+    Texture(wgpu::TextureView),
+}
 
 fn bump(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
@@ -165,12 +184,14 @@ impl GpuContext {
             modules: Mutex::default(),
             pipelines: Mutex::default(),
             pool: Mutex::default(),
+            textures: Mutex::default(),
             bind_groups: Mutex::default(),
             pending: Mutex::default(),
             params,
             errors,
             matmul_variant: OnceLock::new(),
             matmul_choice: Mutex::default(),
+            matmul_interim: Mutex::default(),
             timing: Mutex::default(),
             timed_done: Condvar::new(),
             counters: Counters::default(),
@@ -197,9 +218,10 @@ impl GpuContext {
 
     /// The kernel for the next product, without waiting. The subgroup kernel takes about 1.3 s
     /// to compile on lavapipe, longer than a first call should, so where it is a candidate the
-    /// choice runs on a background thread and the register kernel serves until it lands. All
-    /// variants add along K in the same order, so the switch does not change results (the
-    /// edge-case tests in src/gpu/matmul.rs compare them exactly).
+    /// choice runs on a background thread and the register kernel serves until it lands, or
+    /// until the measurement has compiled a faster stand-in (`serve_meanwhile`). All variants
+    /// add along K in the same order, so the switches do not change results (the edge-case
+    /// tests in src/gpu/matmul.rs compare them exactly).
     pub(crate) fn matmul_variant_now(self: &Arc<Self>) -> Result<MatmulVariant> {
         if let Some(v) = self.matmul_variant.get() {
             return Ok(*v);
@@ -218,7 +240,12 @@ impl GpuContext {
                 }
             }));
         }
-        Ok(MatmulVariant::Register)
+        Ok(lock(&self.matmul_interim).unwrap_or(MatmulVariant::Register))
+    }
+
+    /// Has `variant`, already compiled, serve products while the choice is still measured.
+    pub(crate) fn serve_meanwhile(&self, variant: MatmulVariant) {
+        *lock(&self.matmul_interim) = Some(variant);
     }
 
     pub(crate) fn counters(&self) -> crate::GpuCounters {
@@ -231,6 +258,7 @@ impl GpuContext {
             buffers_created: get(&c.buffers_created),
             pipelines_compiled: get(&c.pipelines_compiled),
             bind_groups_created: get(&c.bind_groups_created),
+            textures_created: get(&c.textures_created),
         }
     }
 
@@ -341,6 +369,105 @@ impl GpuContext {
             .push(buffer);
     }
 
+    /// An rgba32float texture of `width` x `height` texels that kernels write as a storage
+    /// texture and read with `textureLoad`, recycled from the pool when one of that size was
+    /// freed. Its contents are undefined.
+    pub(crate) fn alloc_texture(
+        &self,
+        op: &'static str,
+        width: u32,
+        height: u32,
+    ) -> Result<wgpu::TextureView> {
+        let limit = self.limits.max_texture_dimension_2d;
+        if width.max(height) > limit {
+            return Err(Error::LimitExceeded {
+                op,
+                what: "a texture side (in texels)",
+                requested: width.max(height) as u64,
+                limit: limit as u64,
+            });
+        }
+        if let Some(t) = lock(&self.textures)
+            .get_mut(&(width, height))
+            .and_then(Vec::pop)
+        {
+            return Ok(t);
+        }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(op),
+            size: wgpu::Extent3d {
+                width: width.max(1),
+                height: height.max(1),
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::STORAGE_BINDING
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        if pollster::block_on(scope.pop()).is_some() {
+            return Err(Error::OutOfMemory {
+                bytes: width as u64 * height as u64 * 16,
+            });
+        }
+        bump(&self.counters.textures_created);
+        Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+    }
+
+    /// Records a copy of the texture's top `rows` rows of `width` texels from `buffer`, where
+    /// they start at byte `offset` and lie `bytes_per_row` apart (a multiple of
+    /// `wgpu::COPY_BYTES_PER_ROW_ALIGNMENT`; `offset` a multiple of the 16-byte texel).
+    pub(crate) fn copy_to_texture(
+        &self,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        bytes_per_row: u32,
+        texture: &wgpu::TextureView,
+        (width, rows): (u32, u32),
+    ) {
+        let mut pending = self.pending_when_not_timing();
+        let encoder = pending.encoder.get_or_insert_with(|| {
+            self.device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+        });
+        encoder.copy_buffer_to_texture(
+            wgpu::TexelCopyBufferInfo {
+                buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset,
+                    bytes_per_row: Some(bytes_per_row),
+                    rows_per_image: None,
+                },
+            },
+            wgpu::TexelCopyTextureInfo {
+                texture: texture.texture(),
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::Extent3d {
+                width,
+                height: rows,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+
+    /// Returns a texture to the pool; as with `release`, any later writer is recorded after
+    /// the work already recorded that reads it.
+    pub(crate) fn release_texture(&self, view: wgpu::TextureView) {
+        let t = view.texture();
+        lock(&self.textures)
+            .entry((t.width(), t.height()))
+            .or_default()
+            .push(view);
+    }
+
     /// A buffer holding `data`.
     pub(crate) fn upload(&self, op: &'static str, data: &[u8]) -> Result<wgpu::Buffer> {
         let buffer = self.alloc(op, data.len() as u64)?;
@@ -400,6 +527,21 @@ impl GpuContext {
         buffers: &[(u32, &wgpu::Buffer)],
         workgroups: (u32, u32, u32),
     ) -> Result<()> {
+        let resources: Vec<(u32, Resource)> = buffers
+            .iter()
+            .map(|&(i, b)| (i, Resource::Buffer(b)))
+            .collect();
+        self.dispatch_with(kernel, info, &resources, workgroups)
+    }
+
+    /// `dispatch` with textures among the bindings.
+    pub(crate) fn dispatch_with(
+        &self,
+        kernel: Kernel,
+        info: &[u32],
+        resources: &[(u32, Resource)],
+        workgroups: (u32, u32, u32),
+    ) -> Result<()> {
         if info.len() > INFO_WORDS {
             return Err(Error::LimitExceeded {
                 op: kernel.entry,
@@ -417,7 +559,7 @@ impl GpuContext {
         let offset = pending.dispatches as u64 * INFO_BYTES;
         self.queue
             .write_buffer(&self.params, offset, bytemuck::cast_slice(&words));
-        let bind_group = self.bind_group(kernel, &pipeline, buffers);
+        let bind_group = self.bind_group(kernel, &pipeline, resources);
         let encoder = pending.encoder.get_or_insert_with(|| {
             self.device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
@@ -440,18 +582,24 @@ impl GpuContext {
         Ok(())
     }
 
-    /// The bind group of `kernel` over `buffers`, made on first use. Binding 0 covers the first
-    /// parameter slot; each dispatch moves it to its own slot with a dynamic offset.
+    /// The bind group of `kernel` over `resources`, made on first use. Binding 0 covers the
+    /// first parameter slot; each dispatch moves it to its own slot with a dynamic offset.
     fn bind_group(
         &self,
         kernel: Kernel,
         pipeline: &Pipeline,
-        buffers: &[(u32, &wgpu::Buffer)],
+        resources: &[(u32, Resource)],
     ) -> wgpu::BindGroup {
         let key: BindKey = (
             kernel.file,
             kernel.entry,
-            buffers.iter().map(|&(i, b)| (i, b.clone())).collect(),
+            resources
+                .iter()
+                .map(|&(i, r)| match r {
+                    Resource::Buffer(b) => (i, Bound::Buffer(b.clone())),
+                    Resource::Texture(t) => (i, Bound::Texture(t.clone())),
+                })
+                .collect(),
         );
         let mut cache = lock(&self.bind_groups);
         if let Some(bg) = cache.get(&key) {
@@ -465,10 +613,13 @@ impl GpuContext {
                 size: wgpu::BufferSize::new(INFO_BYTES),
             }),
         }];
-        for &(binding, b) in buffers {
+        for &(binding, r) in resources {
             entries.push(wgpu::BindGroupEntry {
                 binding,
-                resource: b.as_entire_binding(),
+                resource: match r {
+                    Resource::Buffer(b) => b.as_entire_binding(),
+                    Resource::Texture(t) => wgpu::BindingResource::TextureView(t),
+                },
             });
         }
         let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::context::{GpuContext, Kernel, INFO_WORDS};
+use super::context::{GpuContext, Kernel, Resource, INFO_WORDS};
 use super::GpuStorage;
 use crate::layout::Layout;
 use crate::ops::{Epilogue, MatmulDims};
@@ -10,8 +10,16 @@ use crate::{Error, Result};
 
 const SOURCE: &str = shader!("matmul_common.wgsl", "matmul.wgsl");
 const SUBGROUP_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_subgroup.wgsl");
+const TEXTURE_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_texture.wgsl");
 
-/// The matmul kernels: two in `shaders/matmul.wgsl`, one in `shaders/matmul_subgroup.wgsl`.
+const PACK: Kernel = Kernel {
+    file: "matmul_texture.wgsl",
+    source: TEXTURE_SOURCE,
+    entry: "pack_operand",
+};
+
+/// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`
+/// and `shaders/matmul_texture.wgsl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MatmulVariant {
     /// Register blocking only, no workgroup memory: for CPU-emulated adapters.
@@ -21,6 +29,10 @@ pub(crate) enum MatmulVariant {
     /// Register blocking with A shared across 8-lane subgroups: for CPU-emulated adapters
     /// whose subgroups are 8 lanes wide.
     Subgroup,
+    /// The subgroup kernel's scheme with both operands first packed into textures: for
+    /// CPU-emulated adapters, where a texture read costs far less than a storage read. One
+    /// matrix per product: batched products run on `Subgroup`.
+    Texture,
 }
 
 impl MatmulVariant {
@@ -30,6 +42,7 @@ impl MatmulVariant {
             MatmulVariant::Register => "register",
             MatmulVariant::Tiled => "tiled",
             MatmulVariant::Subgroup => "subgroup",
+            MatmulVariant::Texture => "texture",
         }
     }
 
@@ -43,6 +56,7 @@ impl MatmulVariant {
             "register" => Some(MatmulVariant::Register),
             "tiled" => Some(MatmulVariant::Tiled),
             "subgroup" => Some(MatmulVariant::Subgroup),
+            "texture" => Some(MatmulVariant::Texture),
             _ => None,
         }
     }
@@ -52,6 +66,7 @@ impl MatmulVariant {
             MatmulVariant::Register => ("matmul.wgsl", SOURCE, "matmul_register"),
             MatmulVariant::Tiled => ("matmul.wgsl", SOURCE, "matmul_tiled"),
             MatmulVariant::Subgroup => ("matmul_subgroup.wgsl", SUBGROUP_SOURCE, "matmul_subgroup"),
+            MatmulVariant::Texture => ("matmul_texture.wgsl", TEXTURE_SOURCE, "matmul_texture"),
         };
         Kernel {
             file,
@@ -60,15 +75,15 @@ impl MatmulVariant {
         }
     }
 
-    /// The variants this device can run: the subgroup kernel assumes subgroups of exactly 8
-    /// lanes, and needs the device to have been opened with subgroup support.
+    /// The variants this device can run: the subgroup and texture kernels assume subgroups of
+    /// exactly 8 lanes, and need the device to have been opened with subgroup support.
     pub(crate) fn available(ctx: &GpuContext) -> Vec<MatmulVariant> {
         let mut v = vec![MatmulVariant::Register, MatmulVariant::Tiled];
         if ctx.device.features().contains(wgpu::Features::SUBGROUP)
             && ctx.info.subgroup_min_size == 8
             && ctx.info.subgroup_max_size == 8
         {
-            v.push(MatmulVariant::Subgroup);
+            v.extend([MatmulVariant::Subgroup, MatmulVariant::Texture]);
         }
         v
     }
@@ -78,7 +93,7 @@ impl MatmulVariant {
         match self {
             MatmulVariant::Register => (8, 512),
             MatmulVariant::Tiled => (64, 64),
-            MatmulVariant::Subgroup => (64, 64),
+            MatmulVariant::Subgroup | MatmulVariant::Texture => (64, 64),
         }
     }
 }
@@ -97,7 +112,10 @@ pub(crate) fn matmul(
     dims: MatmulDims,
     bias: Option<Bias>,
 ) -> Result<GpuStorage> {
-    let variant = a.ctx.matmul_variant_now()?;
+    let variant = match a.ctx.matmul_variant_now()? {
+        MatmulVariant::Texture if !texture_pays(dims) => MatmulVariant::Subgroup,
+        v => v,
+    };
     matmul_with(variant, a, la, b, lb, dims, bias)
 }
 
@@ -116,6 +134,14 @@ pub(crate) fn matmul_with(
         super::check_span("matmul", bias, lbias)?;
     }
     let MatmulDims { batch, m, n, k } = dims;
+    let side = a.ctx.limits.max_texture_dimension_2d as usize;
+    let variant = match variant {
+        // One matrix per product, whose packed operands fit the adapter's textures.
+        MatmulVariant::Texture if batch != 1 || k == 0 || k.max(m / 4).max(n / 4) >= side => {
+            MatmulVariant::Subgroup
+        }
+        v => v,
+    };
     let len = batch * m * n;
     let out = GpuStorage::new(&a.ctx, "matmul", len)?;
     if len == 0 {
@@ -191,6 +217,33 @@ pub(crate) fn matmul_with(
         ];
         info.extend(a_side.0[first..first + count].iter().map(|&o| o as u32));
         info.extend(b_side.0[first..first + count].iter().map(|&o| o as u32));
+        if variant == MatmulVariant::Texture {
+            // One matrix (see above): A^T and B go into textures, read by one dispatch.
+            let a_packed = pack(first_operand, a_side.0[0], (k, rows), (a_side.2, a_side.1))?;
+            let b_packed = match pack(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))
+            {
+                Ok(t) => t,
+                Err(e) => {
+                    ctx.release_texture(a_packed);
+                    return Err(e);
+                }
+            };
+            let result = ctx.dispatch_with(
+                variant.kernel(),
+                &info,
+                &[
+                    (3, Resource::Buffer(out.buffer())),
+                    (4, Resource::Buffer(bias_buffer)),
+                    (5, Resource::Texture(&a_packed)),
+                    (6, Resource::Texture(&b_packed)),
+                ],
+                (gx as u32, gy as u32, 1),
+            );
+            ctx.release_texture(a_packed);
+            ctx.release_texture(b_packed);
+            result?;
+            continue;
+        }
         ctx.dispatch(
             variant.kernel(),
             &info,
@@ -201,7 +254,70 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL=register|tiled|subgroup` when
+/// Whether a product is large enough for packing its operands into textures to pay. A pack
+/// kernel costs about 4 ns per float of A and B on lavapipe and the texture kernel saves about
+/// 0.075 ns per multiply-add over the subgroup kernel (both measured at 128x784x512), so it pays
+/// from m n / (m + n) = 53: 128x512 (102) does, 128x10 (9) does not.
+fn texture_pays(MatmulDims { m, n, .. }: MatmulDims) -> bool {
+    m * n >= 64 * (m + n)
+}
+
+/// Packs the (rows x cols) matrix at `offset` in `x`, read through `strides`, into a texture
+/// laid out as shaders/matmul_texture.wgsl says: texel (i, r) holds columns 4i .. 4i+4 of row r.
+fn pack(
+    x: &GpuStorage,
+    offset: usize,
+    (rows, cols): (usize, usize),
+    strides: (isize, isize),
+) -> Result<wgpu::TextureView> {
+    let ctx = &x.ctx;
+    let width = cols.div_ceil(4);
+    let texture = ctx.alloc_texture("matmul", width as u32, rows as u32)?;
+    // Rows of whole texels that lie where a copy can take them are copied, not run through a
+    // kernel: on a CPU-emulated adapter a copy is a memcpy, while the kernel pays for every
+    // storage load (about 1.5 ms for a 784 x 512 weight matrix on lavapipe).
+    let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize / 4;
+    if strides.1 == 1
+        && strides.0 >= cols as isize
+        && (strides.0 as usize).is_multiple_of(align)
+        && cols.is_multiple_of(4)
+        && offset.is_multiple_of(4)
+    {
+        ctx.copy_to_texture(
+            x.buffer(),
+            offset as u64 * 4,
+            strides.0 as u32 * 4,
+            &texture,
+            (width as u32, rows as u32),
+        );
+        return Ok(texture);
+    }
+    let info = [
+        cols as u32,
+        rows as u32,
+        offset as u32,
+        strides.0 as i32 as u32,
+        strides.1 as i32 as u32,
+    ];
+    let resources = [
+        (1, Resource::Buffer(x.buffer())),
+        (7, Resource::Texture(&texture)),
+    ];
+    match ctx.dispatch_with(
+        PACK,
+        &info,
+        &resources,
+        (width.div_ceil(64) as u32, rows as u32, 1),
+    ) {
+        Ok(()) => Ok(texture),
+        Err(e) => {
+            ctx.release_texture(texture);
+            Err(e)
+        }
+    }
+}
+
+/// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL` (a variant's name) when
 /// set, else the choice cached for this adapter, else one timed 256x256x256 product with each
 /// variant (after a warm-up run that compiles it). Measuring takes about 1.5 s on lavapipe,
 /// most of it compiling the subgroup kernel, and far less on a real GPU.
@@ -248,7 +364,7 @@ fn cache_file(ctx: &GpuContext) -> Option<std::path::PathBuf> {
         .map(|v| v.name())
         .collect();
     let mut kernels = std::collections::hash_map::DefaultHasher::new();
-    (SOURCE, SUBGROUP_SOURCE).hash(&mut kernels);
+    (SOURCE, SUBGROUP_SOURCE, TEXTURE_SOURCE).hash(&mut kernels);
     let key = format!(
         "{}-{:?}-{}-{}-{}-{}-{:016x}",
         info.name,
@@ -290,9 +406,15 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     };
     let variants = MatmulVariant::available(ctx);
     // Compiling happens here, outside the exclusive section, so other threads wait only for
-    // the timed runs.
-    for &variant in &variants {
+    // the timed runs. The subgroup kernel goes first: a training loop waiting on the choice
+    // runs on the register kernel until then, 4-5x slower on lavapipe (BENCHMARKS.md).
+    let mut order = variants.clone();
+    order.sort_by_key(|&v| v != MatmulVariant::Subgroup);
+    for variant in order {
         drop(matmul_with(variant, &a, &l, &a, &l, dims, None)?);
+        if variant == MatmulVariant::Subgroup {
+            ctx.serve_meanwhile(variant);
+        }
     }
     ctx.synchronize()?;
     let mut best = vec![Duration::MAX; variants.len()];
@@ -448,6 +570,43 @@ mod tests {
     fn mnist_forward_shapes() {
         check(128, 784, 512, false, false);
         check(128, 512, 10, false, false);
+    }
+
+    /// Operands whose rows are whole 256-byte multiples reach the texture kernel by a copy
+    /// (A^T here is A's storage), the others through the pack kernel (A^T of untransposed A).
+    #[test]
+    fn texture_operands_copied_or_packed() {
+        check(128, 40, 192, true, false);
+        check(128, 40, 192, false, true);
+        let Some(ctx) = context() else { return };
+        if !MatmulVariant::available(&ctx).contains(&MatmulVariant::Texture) {
+            return;
+        }
+        let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 128 * 40]).unwrap();
+        let a_rows = Layout::contiguous(&[1, 128, 40]);
+        let a_cols = Layout::new(vec![1, 128, 40], vec![0, 1, 128], 0);
+        let b_rows = Layout::contiguous(&[1, 40, 128]);
+        let b_cols = Layout::new(vec![1, 40, 128], vec![0, 1, 40], 0);
+        let dims = MatmulDims {
+            batch: 1,
+            m: 128,
+            n: 128,
+            k: 40,
+        };
+        // One product, plus one pack kernel per operand that is not copied; counted with other
+        // threads' dispatches held back.
+        for (la, lb, want) in [
+            (&a_cols, &b_rows, 1),
+            (&a_rows, &b_rows, 2),
+            (&a_rows, &b_cols, 3),
+        ] {
+            let spent = ctx.exclusive(|| {
+                let before = ctx.counters().dispatches;
+                matmul_with(MatmulVariant::Texture, &data, la, &data, lb, dims, None).unwrap();
+                ctx.counters().dispatches - before
+            });
+            assert_eq!(spent, want, "{:?} {:?}", la.strides(), lb.strides());
+        }
     }
 
     #[test]
