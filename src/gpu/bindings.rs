@@ -157,4 +157,63 @@ mod tests {
         let missing = Kernel { entry: "nope", ..k };
         assert!(layout_entries(missing).is_err());
     }
+
+    #[test]
+    fn textures_get_texture_layouts_and_other_kinds_an_error() {
+        let source = "
+            @group(0) @binding(0) var<uniform> p: vec4<u32>;
+            @group(0) @binding(1) var t: texture_2d<f32>;
+            @group(0) @binding(2) var s: texture_storage_2d<rgba32float, write>;
+            @group(0) @binding(3) var d: texture_3d<f32>;
+            @compute @workgroup_size(1) fn main() {
+                textureStore(s, vec2<u32>(0u), textureLoad(t, vec2<u32>(p.x), 0));
+            }
+            @compute @workgroup_size(1) fn volume() {
+                textureStore(s, vec2<u32>(0u), textureLoad(d, vec3<u32>(p.x), 0));
+            }
+        ";
+        let k = Kernel {
+            file: "test.wgsl",
+            source,
+            entry: "main",
+        };
+        let got: Vec<(u32, wgpu::BindingType)> = layout_entries(k)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.binding, e.ty))
+            .collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[1],
+            (
+                1,
+                wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                }
+            )
+        );
+        assert_eq!(
+            got[2],
+            (
+                2,
+                wgpu::BindingType::StorageTexture {
+                    access: wgpu::StorageTextureAccess::WriteOnly,
+                    format: wgpu::TextureFormat::Rgba32Float,
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                }
+            )
+        );
+        let err = layout_entries(Kernel {
+            entry: "volume",
+            ..k
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("binding 3 is not a 2-D f32 texture"),
+            "{err}"
+        );
+    }
 }
