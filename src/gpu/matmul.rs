@@ -254,10 +254,11 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Whether a product is large enough for packing its operands into textures to pay. A pack
-/// kernel costs about 4 ns per float of A and B on lavapipe and the texture kernel saves about
-/// 0.075 ns per multiply-add over the subgroup kernel (both measured at 128x784x512), so it pays
-/// from m n / (m + n) = 53: 128x512 (102) does, 128x10 (9) does not.
+/// Whether a product is large enough for packing its operands into textures to pay. On
+/// lavapipe a pack kernel costs about 4 ns per float of A and B (a storage load each, measured
+/// by the probe in BENCHMARKS.md) and the texture kernel saves about 0.075 ns per multiply-add
+/// over the subgroup kernel (measured at 128x784x512), so it pays from m n / (m + n) = 53:
+/// 128x512 (102) does, 128x10 (9) does not.
 fn texture_pays(MatmulDims { m, n, .. }: MatmulDims) -> bool {
     m * n >= 64 * (m + n)
 }
@@ -274,8 +275,8 @@ fn pack(
     let width = cols.div_ceil(4);
     let texture = ctx.alloc_texture("matmul", width as u32, rows as u32)?;
     // Rows of whole texels that lie where a copy can take them are copied, not run through a
-    // kernel: on a CPU-emulated adapter a copy is a memcpy, while the kernel pays for every
-    // storage load (about 1.5 ms for a 784 x 512 weight matrix on lavapipe).
+    // kernel: a copy runs no shader, while the kernel pays for every storage load (about 1.5 ms
+    // for a 784 x 512 weight matrix on lavapipe).
     let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize / 4;
     if strides.1 == 1
         && strides.0 >= cols as isize
@@ -319,8 +320,8 @@ fn pack(
 
 /// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL` (a variant's name) when
 /// set, else the choice cached for this adapter, else one timed 256x256x256 product with each
-/// variant (after a warm-up run that compiles it). Measuring takes about 1.5 s on lavapipe,
-/// most of it compiling the subgroup kernel, and far less on a real GPU.
+/// variant (after a warm-up run that compiles it). Measuring takes about 2.8 s on lavapipe,
+/// most of it compiling the subgroup and texture kernels, and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     if let Some(v) = MatmulVariant::forced() {
         return Ok(v);
