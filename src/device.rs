@@ -173,8 +173,8 @@ impl Device {
     }
 
     /// What this GPU device has done since it was opened (`None` on the CPU): kernel
-    /// dispatches, queue submits, readbacks, storage buffers created (the pool reuses freed
-    /// ones), pipelines compiled and bind groups created. Counters are process-wide for the
+    /// dispatches, queue submits, readbacks, storage buffers and textures created (pools reuse
+    /// freed ones), pipelines compiled and bind groups created. Counters are process-wide for the
     /// shared device; compare two readings to see what a piece of code costs.
     ///
     /// ```
