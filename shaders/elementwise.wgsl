@@ -64,7 +64,6 @@ fn apply_unary(op: u32, x: f32, s: f32) -> f32 {
             if (x == 0.0) { return bitcast<f32>(0xff800000u); }
             return log(x);
         }
-        case 7u: { return select(0.0, 1.0, x > 0.0); }
         default: { return x; }
     }
 }
@@ -77,6 +76,7 @@ fn apply_binary(op: u32, x: f32, y: f32) -> f32 {
         case 3u: { return x / y; }
         case 4u: { return max(x, y); }
         case 5u: { return select(0.0, 1.0, x >= y); }
+        case 6u: { return select(0.0, x, y > 0.0); }
         default: { return x; }
     }
 }

@@ -123,6 +123,7 @@ impl Node {
                         (Some(g.mul(&mask)?), Some(g.mul(&rest)?))
                     }
                     BinaryOp::GreaterEqual => (None, None),
+                    BinaryOp::ReluGrad => (Some(g.binary(&rv, BinaryOp::ReluGrad)?), None),
                 };
                 for (i, (gi, t)) in [(gl, l), (gr, r)].into_iter().enumerate() {
                     if let (Some(gi), true) = (gi, tracked(i)) {
@@ -133,13 +134,12 @@ impl Node {
             Op::Unary(op, x, y) => {
                 let (xv, yv) = (x.detach(), y.detach());
                 let gi = match op {
-                    UnaryOp::Relu => g.mul(&xv.unary(UnaryOp::Step)?)?,
+                    UnaryOp::Relu => g.binary(&xv, BinaryOp::ReluGrad)?,
                     UnaryOp::AddScalar(_) => g.clone(),
                     UnaryOp::MulScalar(s) => g.mul_scalar(*s)?,
                     UnaryOp::Powf(p) => g.mul(&xv.powf(p - 1.0)?.mul_scalar(*p)?)?,
                     UnaryOp::Exp => g.mul(&yv)?,
                     UnaryOp::Ln => g.div(&xv)?,
-                    UnaryOp::Step => g.mul_scalar(0.0)?,
                 };
                 out.push((0, gi));
             }
@@ -156,7 +156,7 @@ impl Node {
                 // relu(z) > 0 exactly where z > 0, so the result gives relu's derivative.
                 let dz = match epilogue {
                     Epilogue::Bias => g.clone(),
-                    Epilogue::BiasRelu => g.mul(&y.detach().unary(UnaryOp::Step)?)?,
+                    Epilogue::BiasRelu => g.binary(&y.detach(), BinaryOp::ReluGrad)?,
                 };
                 if tracked(0) {
                     out.push((0, dz.matmul(&w.detach().t()?)?));

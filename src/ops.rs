@@ -11,6 +11,9 @@ pub(crate) enum BinaryOp {
     Maximum,
     /// 1 where `x >= y`, else 0: the mask that routes the gradient of `maximum`.
     GreaterEqual,
+    /// `x` where `y > 0`, else 0: relu's backward, the gradient `x` masked by relu's input or
+    /// output `y`, in one pass instead of a mask kernel and a product.
+    ReluGrad,
 }
 
 impl BinaryOp {
@@ -22,6 +25,7 @@ impl BinaryOp {
             BinaryOp::Div => "div",
             BinaryOp::Maximum => "maximum",
             BinaryOp::GreaterEqual => "greater_equal",
+            BinaryOp::ReluGrad => "relu_grad",
         }
     }
 
@@ -39,6 +43,13 @@ impl BinaryOp {
             BinaryOp::Div => x / y,
             BinaryOp::Maximum => x.max(y),
             BinaryOp::GreaterEqual => f32::from(u8::from(x >= y)),
+            BinaryOp::ReluGrad => {
+                if y > 0.0 {
+                    x
+                } else {
+                    0.0
+                }
+            }
         }
     }
 }
@@ -52,8 +63,6 @@ pub(crate) enum UnaryOp {
     Powf(f32),
     Exp,
     Ln,
-    /// 1 where `x > 0`, else 0: the derivative of relu.
-    Step,
 }
 
 impl UnaryOp {
@@ -65,7 +74,6 @@ impl UnaryOp {
             UnaryOp::Powf(_) => "powf",
             UnaryOp::Exp => "exp",
             UnaryOp::Ln => "ln",
-            UnaryOp::Step => "step",
         }
     }
 
@@ -78,7 +86,6 @@ impl UnaryOp {
             UnaryOp::Powf(_) => 4,
             UnaryOp::Exp => 5,
             UnaryOp::Ln => 6,
-            UnaryOp::Step => 7,
         }
     }
 
@@ -98,7 +105,6 @@ impl UnaryOp {
             UnaryOp::Powf(s) => x.powf(s),
             UnaryOp::Exp => x.exp(),
             UnaryOp::Ln => x.ln(),
-            UnaryOp::Step => f32::from(u8::from(x > 0.0)),
         }
     }
 }
