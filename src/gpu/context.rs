@@ -71,6 +71,32 @@ struct Counters {
     textures_created: AtomicU64,
 }
 
+/// A texture from `GpuContext::alloc_texture`, back in the pool when dropped. As with
+/// `release`, work recorded before then that uses it stays correct: any later writer is
+/// recorded after it.
+pub(crate) struct PooledTexture<'a> {
+    ctx: &'a GpuContext,
+    view: wgpu::TextureView,
+}
+
+impl std::ops::Deref for PooledTexture<'_> {
+    type Target = wgpu::TextureView;
+
+    fn deref(&self) -> &wgpu::TextureView {
+        &self.view
+    }
+}
+
+impl Drop for PooledTexture<'_> {
+    fn drop(&mut self) {
+        let t = self.view.texture();
+        lock(&self.ctx.textures)
+            .entry((t.width(), t.height()))
+            .or_default()
+            .push(self.view.clone());
+    }
+}
+
 /// A kernel (file, entry) and what is bound at each binding after 0.
 type BindKey = (&'static str, &'static str, Vec<(u32, Bound)>);
 
@@ -101,6 +127,15 @@ pub(crate) struct Pipeline {
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
     dispatches: usize,
+}
+
+impl Pending {
+    /// The encoder that records the next work, opened on first use.
+    fn encoder(&mut self, device: &wgpu::Device) -> &mut wgpu::CommandEncoder {
+        self.encoder.get_or_insert_with(|| {
+            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+        })
+    }
 }
 
 /// A WGSL source file and one of its entry points.
@@ -344,18 +379,16 @@ impl GpuContext {
         if let Some(b) = lock(&self.pool).get_mut(&bytes).and_then(Vec::pop) {
             return Ok(b);
         }
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(op),
-            size: bytes,
-            usage: wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        if pollster::block_on(scope.pop()).is_some() {
-            return Err(Error::OutOfMemory { bytes });
-        }
+        let buffer = self.create_or_oom(bytes, || {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(op),
+                size: bytes,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        })?;
         bump(&self.counters.buffers_created);
         Ok(buffer)
     }
@@ -369,15 +402,15 @@ impl GpuContext {
             .push(buffer);
     }
 
-    /// An rgba32float texture of `width` x `height` texels that kernels write as a storage
-    /// texture and read with `textureLoad`, recycled from the pool when one of that size was
-    /// freed. Its contents are undefined.
+    /// An rgba32float texture of `width` x `height` texels (both at least 1) that kernels write
+    /// as a storage texture and read with `textureLoad`, recycled from the pool when one of that
+    /// size was freed. Its contents are undefined.
     pub(crate) fn alloc_texture(
         &self,
         op: &'static str,
         width: u32,
         height: u32,
-    ) -> Result<wgpu::TextureView> {
+    ) -> Result<PooledTexture<'_>> {
         let limit = self.limits.max_texture_dimension_2d;
         if width.max(height) > limit {
             return Err(Error::LimitExceeded {
@@ -387,36 +420,46 @@ impl GpuContext {
                 limit: limit as u64,
             });
         }
-        if let Some(t) = lock(&self.textures)
+        let pooled = |view| PooledTexture { ctx: self, view };
+        if let Some(view) = lock(&self.textures)
             .get_mut(&(width, height))
             .and_then(Vec::pop)
         {
-            return Ok(t);
+            return Ok(pooled(view));
         }
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some(op),
-            size: wgpu::Extent3d {
-                width: width.max(1),
-                height: height.max(1),
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::STORAGE_BINDING
-                | wgpu::TextureUsages::TEXTURE_BINDING
-                | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
-        if pollster::block_on(scope.pop()).is_some() {
-            return Err(Error::OutOfMemory {
-                bytes: width as u64 * height as u64 * 16,
-            });
-        }
+        let bytes = width as u64 * height as u64 * 16;
+        let texture = self.create_or_oom(bytes, || {
+            self.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(op),
+                size: wgpu::Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba32Float,
+                usage: wgpu::TextureUsages::STORAGE_BINDING
+                    | wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            })
+        })?;
         bump(&self.counters.textures_created);
-        Ok(texture.create_view(&wgpu::TextureViewDescriptor::default()))
+        Ok(pooled(
+            texture.create_view(&wgpu::TextureViewDescriptor::default()),
+        ))
+    }
+
+    /// What `create` makes, or `Error::OutOfMemory` (for `bytes`) where the device runs out.
+    fn create_or_oom<T>(&self, bytes: u64, create: impl FnOnce() -> T) -> Result<T> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let made = create();
+        if pollster::block_on(scope.pop()).is_some() {
+            return Err(Error::OutOfMemory { bytes });
+        }
+        Ok(made)
     }
 
     /// Records a copy of the texture's top `rows` rows of `width` texels from `buffer`, where
@@ -431,11 +474,7 @@ impl GpuContext {
         (width, rows): (u32, u32),
     ) {
         let mut pending = self.pending_when_not_timing();
-        let encoder = pending.encoder.get_or_insert_with(|| {
-            self.device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
-        });
-        encoder.copy_buffer_to_texture(
+        pending.encoder(&self.device).copy_buffer_to_texture(
             wgpu::TexelCopyBufferInfo {
                 buffer,
                 layout: wgpu::TexelCopyBufferLayout {
@@ -458,16 +497,6 @@ impl GpuContext {
         );
     }
 
-    /// Returns a texture to the pool; as with `release`, any later writer is recorded after
-    /// the work already recorded that reads it.
-    pub(crate) fn release_texture(&self, view: wgpu::TextureView) {
-        let t = view.texture();
-        lock(&self.textures)
-            .entry((t.width(), t.height()))
-            .or_default()
-            .push(view);
-    }
-
     /// A buffer holding `data`.
     pub(crate) fn upload(&self, op: &'static str, data: &[u8]) -> Result<wgpu::Buffer> {
         let buffer = self.alloc(op, data.len() as u64)?;
@@ -480,10 +509,10 @@ impl GpuContext {
         Ok(buffer)
     }
 
-    /// Runs `f` with dispatches from every other thread held back: `choose_variant` times
-    /// kernels this way while a training loop may be recording on another thread. The flag is
-    /// set and checked under the pending lock, so no other thread's dispatch is recorded while
-    /// `f` runs.
+    /// Runs `f` with dispatches, copies and readbacks from every other thread held back:
+    /// `choose_variant` times kernels this way while a training loop may be recording on another
+    /// thread. The flag is set and checked under the pending lock, so no other thread's work is
+    /// recorded while `f` runs.
     pub(crate) fn exclusive<R>(&self, f: impl FnOnce() -> R) -> R {
         struct Release<'a>(&'a GpuContext);
         impl Drop for Release<'_> {
@@ -560,10 +589,7 @@ impl GpuContext {
         self.queue
             .write_buffer(&self.params, offset, bytemuck::cast_slice(&words));
         let bind_group = self.bind_group(kernel, &pipeline, resources);
-        let encoder = pending.encoder.get_or_insert_with(|| {
-            self.device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
-        });
+        let encoder = pending.encoder(&self.device);
         {
             let mut profiler = lock(&self.profiler);
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -726,12 +752,11 @@ impl GpuContext {
             mapped_at_creation: false,
         });
         {
-            let mut pending = lock(&self.pending);
-            let encoder = pending.encoder.get_or_insert_with(|| {
-                self.device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
-            });
-            encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, bytes);
+            // Held back like a dispatch while another thread times kernels (`exclusive`).
+            let mut pending = self.pending_when_not_timing();
+            pending
+                .encoder(&self.device)
+                .copy_buffer_to_buffer(buffer, 0, &staging, 0, bytes);
             self.submit(&mut pending);
         }
         let data = map_read(&self.device, &staging, bytes);

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::context::{GpuContext, Kernel, Resource, INFO_WORDS};
+use super::context::{GpuContext, Kernel, PooledTexture, Resource, INFO_WORDS};
 use super::GpuStorage;
 use crate::layout::Layout;
 use crate::ops::{Epilogue, MatmulDims};
@@ -192,12 +192,9 @@ pub(crate) fn matmul_with(
             limit: max as u64,
         });
     }
-    // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
-    // goes in several dispatches.
-    let per_dispatch = max.min((INFO_WORDS - 16) / 2);
-    for first in (0..batch).step_by(per_dispatch) {
-        let count = (batch - first).min(per_dispatch);
-        let mut info = vec![
+    // The words every dispatch shares, then each batch's A and B offsets.
+    let info = |first: usize, count: usize| {
+        let mut words = vec![
             rows as u32,
             cols as u32,
             k as u32,
@@ -215,38 +212,36 @@ pub(crate) fn matmul_with(
             bias_strides.1 as i32 as u32,
             0,
         ];
-        info.extend(a_side.0[first..first + count].iter().map(|&o| o as u32));
-        info.extend(b_side.0[first..first + count].iter().map(|&o| o as u32));
-        if variant == MatmulVariant::Texture {
-            // One matrix (see above): A^T and B go into textures, read by one dispatch.
-            let a_packed = pack(first_operand, a_side.0[0], (k, rows), (a_side.2, a_side.1))?;
-            let b_packed = match pack(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))
-            {
-                Ok(t) => t,
-                Err(e) => {
-                    ctx.release_texture(a_packed);
-                    return Err(e);
-                }
-            };
-            let result = ctx.dispatch_with(
-                variant.kernel(),
-                &info,
-                &[
-                    (3, Resource::Buffer(out.buffer())),
-                    (4, Resource::Buffer(bias_buffer)),
-                    (5, Resource::Texture(&a_packed)),
-                    (6, Resource::Texture(&b_packed)),
-                ],
-                (gx as u32, gy as u32, 1),
-            );
-            ctx.release_texture(a_packed);
-            ctx.release_texture(b_packed);
-            result?;
-            continue;
-        }
+        words.extend(a_side.0[first..first + count].iter().map(|&o| o as u32));
+        words.extend(b_side.0[first..first + count].iter().map(|&o| o as u32));
+        words
+    };
+    if variant == MatmulVariant::Texture {
+        // One matrix (see above): A^T and B go into textures, read by one dispatch.
+        let a_packed = pack(first_operand, a_side.0[0], (k, rows), (a_side.2, a_side.1))?;
+        let b_packed = pack(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))?;
+        let resources = [
+            (3, Resource::Buffer(out.buffer())),
+            (4, Resource::Buffer(bias_buffer)),
+            (5, Resource::Texture(&a_packed)),
+            (6, Resource::Texture(&b_packed)),
+        ];
+        ctx.dispatch_with(
+            variant.kernel(),
+            &info(0, 1),
+            &resources,
+            (gx as u32, gy as u32, 1),
+        )?;
+        return Ok(out);
+    }
+    // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
+    // goes in several dispatches.
+    let per_dispatch = max.min((INFO_WORDS - 16) / 2);
+    for first in (0..batch).step_by(per_dispatch) {
+        let count = (batch - first).min(per_dispatch);
         ctx.dispatch(
             variant.kernel(),
-            &info,
+            &info(first, count),
             &buffers,
             (gx as u32, gy as u32, count as u32),
         )?;
@@ -270,7 +265,7 @@ fn pack(
     offset: usize,
     (rows, cols): (usize, usize),
     strides: (isize, isize),
-) -> Result<wgpu::TextureView> {
+) -> Result<PooledTexture<'_>> {
     let ctx = &x.ctx;
     let width = cols.div_ceil(4);
     let texture = ctx.alloc_texture("matmul", width as u32, rows as u32)?;
@@ -304,18 +299,9 @@ fn pack(
         (1, Resource::Buffer(x.buffer())),
         (7, Resource::Texture(&texture)),
     ];
-    match ctx.dispatch_with(
-        PACK,
-        &info,
-        &resources,
-        (width.div_ceil(64) as u32, rows as u32, 1),
-    ) {
-        Ok(()) => Ok(texture),
-        Err(e) => {
-            ctx.release_texture(texture);
-            Err(e)
-        }
-    }
+    let workgroups = (width.div_ceil(64) as u32, rows as u32, 1);
+    ctx.dispatch_with(PACK, &info, &resources, workgroups)?;
+    Ok(texture)
 }
 
 /// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL` (a variant's name) when
@@ -645,21 +631,32 @@ mod tests {
         let run = || {
             matmul_with(MatmulVariant::Register, &a, &l, &a, &l, dims, None).unwrap();
         };
-        let other = std::thread::scope(|scope| {
-            ctx.exclusive(|| {
+        let read_done = std::sync::atomic::AtomicBool::new(false);
+        let read = || {
+            let bytes = a.read_bytes(64).unwrap();
+            read_done.store(true, std::sync::atomic::Ordering::SeqCst);
+            bytes
+        };
+        let (other, reader) = std::thread::scope(|scope| {
+            let (other, reader) = ctx.exclusive(|| {
                 let before = ctx.counters().dispatches;
                 let other = scope.spawn(run);
+                let reader = scope.spawn(read);
                 std::thread::sleep(std::time::Duration::from_millis(300));
                 // The gate lifts only when this closure returns, so no other thread's dispatch
-                // (this test's, or another test's in this process) can have been recorded.
+                // (this test's, or another test's in this process) or readback can have been
+                // recorded.
                 assert_eq!(ctx.counters().dispatches, before);
+                assert!(!read_done.load(std::sync::atomic::Ordering::SeqCst));
                 run(); // this thread is not held back
                 assert_eq!(ctx.counters().dispatches, before + 1);
-                other
-            })
-            .join()
+                (other, reader)
+            });
+            (other.join(), reader.join())
         });
         assert!(other.is_ok());
+        let ones: Vec<f32> = bytemuck::pod_collect_to_vec(&reader.expect("the reader thread"));
+        assert_eq!(ones, vec![1.0; 64]);
     }
 
     #[test]
