@@ -278,6 +278,13 @@ impl GpuContext {
         Ok(lock(&self.matmul_interim).unwrap_or(MatmulVariant::Register))
     }
 
+    /// Whether the timed matmul choice picked the texture kernel: the sign that on this adapter
+    /// a texture load is much cheaper than a storage load (lavapipe on Mesa 22), which other
+    /// load-bound kernels use too. False while the choice is still being measured.
+    pub(crate) fn texture_reads_pay(&self) -> bool {
+        self.matmul_variant.get() == Some(&MatmulVariant::Texture)
+    }
+
     /// Has `variant`, already compiled, serve products while the choice is still measured.
     pub(crate) fn serve_meanwhile(&self, variant: MatmulVariant) {
         *lock(&self.matmul_interim) = Some(variant);
@@ -462,15 +469,17 @@ impl GpuContext {
         Ok(made)
     }
 
-    /// Records a copy of the texture's top `rows` rows of `width` texels from `buffer`, where
-    /// they start at byte `offset` and lie `bytes_per_row` apart (a multiple of
-    /// `wgpu::COPY_BYTES_PER_ROW_ALIGNMENT`; `offset` a multiple of the 16-byte texel).
+    /// Records a copy of `rows` rows of `width` texels, from row `first_row` of the texture on,
+    /// from `buffer`, where they start at byte `offset` and lie `bytes_per_row` apart (a
+    /// multiple of `wgpu::COPY_BYTES_PER_ROW_ALIGNMENT`; `offset` a multiple of the 16-byte
+    /// texel).
     pub(crate) fn copy_to_texture(
         &self,
         buffer: &wgpu::Buffer,
         offset: u64,
         bytes_per_row: u32,
         texture: &wgpu::TextureView,
+        first_row: u32,
         (width, rows): (u32, u32),
     ) {
         let mut pending = self.pending_when_not_timing();
@@ -486,7 +495,11 @@ impl GpuContext {
             wgpu::TexelCopyTextureInfo {
                 texture: texture.texture(),
                 mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: first_row,
+                    z: 0,
+                },
                 aspect: wgpu::TextureAspect::All,
             },
             wgpu::Extent3d {

@@ -284,6 +284,7 @@ fn pack(
             offset as u64 * 4,
             strides.0 as u32 * 4,
             &texture,
+            0,
             (width as u32, rows as u32),
         );
         return Ok(texture);
@@ -426,18 +427,6 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
 mod tests {
     //! Every variant the adapter runs on the named edge cases, against a plain f64 triple loop.
     use super::*;
-    use crate::Device;
-
-    fn context() -> Option<std::sync::Arc<GpuContext>> {
-        match Device::gpu() {
-            Ok(d) => d.gpu_context().cloned(),
-            Err(e) if std::env::var("TENSORGEARS_ALLOW_NO_GPU").as_deref() == Ok("1") => {
-                eprintln!("GPU TEST NOT RUN (TENSORGEARS_ALLOW_NO_GPU=1): {e}");
-                None
-            }
-            Err(e) => panic!("no GPU adapter for the GPU tests: {e}"),
-        }
-    }
 
     #[test]
     fn cached_choice_is_read_back_and_junk_is_ignored() {
@@ -475,7 +464,9 @@ mod tests {
     /// `check` with an epilogue whose bias is a reversed, strided view:
     /// `bias[j] = long[2n - 2j]`, offset 2n, stride -2.
     fn check_with(m: usize, k: usize, n: usize, a_t: bool, b_t: bool, e: Option<Epilogue>) {
-        let Some(ctx) = context() else { return };
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
         let (a, b) = (values(m * k, 1), values(k * n, 2));
         let long = values(2 * n + 1, 5);
         let lbias = Layout::new(vec![n], vec![-2], 2 * n);
@@ -565,7 +556,9 @@ mod tests {
     fn texture_operands_copied_or_packed() {
         check(128, 40, 192, true, false);
         check(128, 40, 192, false, true);
-        let Some(ctx) = context() else { return };
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
         if !MatmulVariant::available(&ctx).contains(&MatmulVariant::Texture) {
             return;
         }
@@ -619,7 +612,9 @@ mod tests {
     /// While one thread times kernels, another thread's dispatch waits for it to finish.
     #[test]
     fn timing_holds_back_other_threads() {
-        let Some(ctx) = context() else { return };
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
         let a = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&[1f32; 64])).unwrap();
         let l = Layout::contiguous(&[1, 8, 8]);
         let dims = MatmulDims {
@@ -661,7 +656,9 @@ mod tests {
 
     #[test]
     fn empty_inner_dimension_gives_zeros() {
-        let Some(ctx) = context() else { return };
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
         let a = GpuStorage::new(&ctx, "test", 0).unwrap();
         let la = Layout::contiguous(&[1, 3, 0]);
         let lb = Layout::contiguous(&[1, 0, 2]);

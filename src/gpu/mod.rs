@@ -279,3 +279,17 @@ pub(crate) fn assign(
         src_layout.len(),
     )
 }
+
+/// The GPU context for unit tests, or `None` (with a line saying so) where
+/// `TENSORGEARS_ALLOW_NO_GPU=1` and no adapter exists; without it, a missing adapter fails.
+#[cfg(test)]
+pub(crate) fn test_context() -> Option<Arc<GpuContext>> {
+    match crate::Device::gpu() {
+        Ok(d) => d.gpu_context().cloned(),
+        Err(e) if std::env::var("TENSORGEARS_ALLOW_NO_GPU").as_deref() == Ok("1") => {
+            eprintln!("GPU TEST NOT RUN (TENSORGEARS_ALLOW_NO_GPU=1): {e}");
+            None
+        }
+        Err(e) => panic!("no GPU adapter for the GPU tests: {e}"),
+    }
+}
