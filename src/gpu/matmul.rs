@@ -315,6 +315,7 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     }
     let cache = cache_file(ctx);
     if let Some(v) = cache.as_deref().and_then(read_cached) {
+        compile(ctx, v)?;
         return Ok(v);
     }
     let v = measure_variants(ctx)?;
@@ -326,6 +327,20 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
             .map(|_| std::fs::write(&path, v.name()));
     }
     Ok(v)
+}
+
+/// Compiles the kernels a cached choice of `variant` runs, so that they are ready when the
+/// choice lands (on lavapipe about 2 s for the texture kernel, more than a call should wait).
+/// The subgroup kernel, which the texture variant leaves small products to, goes first and
+/// serves in the meantime, as in `measure_variants`.
+fn compile(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
+    if variant == MatmulVariant::Texture {
+        ctx.pipeline(MatmulVariant::Subgroup.kernel())?;
+        ctx.serve_meanwhile(MatmulVariant::Subgroup);
+        ctx.pipeline(PACK)?;
+    }
+    ctx.pipeline(variant.kernel())?;
+    Ok(())
 }
 
 /// The variant a cache file names; `None` for a missing, unreadable or foreign file, which
