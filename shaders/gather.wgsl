@@ -32,3 +32,31 @@ fn gather(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
         out_y[r] = labels[sample];
     }
 }
+
+// `gather` for rows of a multiple of 4 features, four features per invocation: they share one
+// word, so each invocation loads one word and one order entry where `gather` loads both once
+// per feature (on lavapipe every storage load costs a loop over the SIMD lanes).
+@compute @workgroup_size(256)
+fn gather4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+    let i = folded_index(wg, nwg, lid, 256u);
+    let row_words = info(2) / 4u;
+    if (i >= info(1) * row_words) {
+        return;
+    }
+    let r = i / row_words;
+    let w = i % row_words;
+    var sample = info(0) + r;
+    if (info(3) == 1u) {
+        sample = order[sample];
+    }
+    let word = words[sample * row_words + w];
+    let o = i * 4u;
+    out_x[o] = f32(word & 0xffu) / 255.0;
+    out_x[o + 1u] = f32((word >> 8u) & 0xffu) / 255.0;
+    out_x[o + 2u] = f32((word >> 16u) & 0xffu) / 255.0;
+    out_x[o + 3u] = f32(word >> 24u) / 255.0;
+    if (w == 0u) {
+        out_y[r] = labels[sample];
+    }
+}

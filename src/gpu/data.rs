@@ -4,11 +4,15 @@ use super::context::Kernel;
 use super::{launch, GpuStorage};
 use crate::Result;
 
-const GATHER: Kernel = Kernel {
-    file: "gather.wgsl",
-    source: shader!("gather.wgsl"),
-    entry: "gather",
-};
+const SOURCE: &str = shader!("gather.wgsl");
+
+const fn kernel(entry: &'static str) -> Kernel {
+    Kernel {
+        file: "gather.wgsl",
+        source: SOURCE,
+        entry,
+    }
+}
 
 /// Rows `start..start + rows` (through `order` when given) of a packed u8 data set, as f32
 /// features in [0, 1] and u32 labels.
@@ -29,9 +33,15 @@ pub(crate) fn gather(
         u32::from(order.is_some()),
     ];
     let order = order.unwrap_or(labels);
+    // Four features to an invocation where they share a word.
+    let (entry, threads) = if features.is_multiple_of(4) {
+        ("gather4", rows * features / 4)
+    } else {
+        ("gather", rows * features)
+    };
     launch(
         &words.ctx,
-        GATHER,
+        kernel(entry),
         &info,
         &[
             (1, words.buffer()),
@@ -40,7 +50,59 @@ pub(crate) fn gather(
             (4, x.buffer()),
             (5, y.buffer()),
         ],
-        rows * features,
+        threads,
     )?;
     Ok((x, y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both entry points against the batch built on the host, shuffled and not.
+    #[test]
+    fn batches_match_the_host() {
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
+        let samples = 37;
+        for features in [784, 12, 6, 1] {
+            let pixels: Vec<u8> = (0..samples * features)
+                .map(|i| (i * 31 % 256) as u8)
+                .collect();
+            let mut bytes = pixels.clone();
+            bytes.resize(pixels.len().next_multiple_of(4), 0);
+            let words = GpuStorage::upload(&ctx, "test", &bytes).unwrap();
+            let labels: Vec<u32> = (0..samples as u32).map(|i| i % 10).collect();
+            let labels_gpu =
+                GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&labels)).unwrap();
+            let order: Vec<u32> = (0..samples as u32).rev().collect();
+            let order_gpu = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&order)).unwrap();
+            for shuffled in [false, true] {
+                let (start, rows) = (3, 30);
+                let o = shuffled.then_some(&order_gpu);
+                let (x, y) = gather(&words, &labels_gpu, o, start, rows, features).unwrap();
+                let x: Vec<f32> =
+                    bytemuck::cast_slice(&x.read_bytes(rows * features).unwrap()).to_vec();
+                let y: Vec<u32> = bytemuck::cast_slice(&y.read_bytes(rows).unwrap()).to_vec();
+                for r in 0..rows {
+                    let s = if shuffled {
+                        order[start + r] as usize
+                    } else {
+                        start + r
+                    };
+                    let want: Vec<f32> = pixels[s * features..(s + 1) * features]
+                        .iter()
+                        .map(|&p| p as f32 / 255.0)
+                        .collect();
+                    assert_eq!(
+                        &x[r * features..(r + 1) * features],
+                        &want[..],
+                        "{features} features, row {r}, shuffled {shuffled}"
+                    );
+                    assert_eq!(y[r], labels[s]);
+                }
+            }
+        }
+    }
 }
