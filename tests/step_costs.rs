@@ -31,7 +31,7 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
         // Dense's forward: product, bias and activation in one kernel, for either activation.
         // The texture kernel first packs its operands into textures: W's rows are copied, not
         // run through a kernel, but x's (784 floats, not a whole number of 256-byte rows) take
-        // one pack kernel. 128x512x10 is too small for it and runs on the subgroup kernel.
+        // one pack kernel. 128x512x10 runs on the narrow kernel, its B copied, not packed.
         let packs = u64::from(kernel == "texture");
         let x = Tensor::rand_uniform(&[128, 784], 0.0, 1.0, 3, &gpu)?;
         let dispatches = || gpu.gpu_counters().expect("counters").dispatches;

@@ -390,7 +390,9 @@ impl GpuContext {
             self.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(op),
                 size: bytes,
+                // Uniform too, for the narrow matmul kernel's block of B.
                 usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::UNIFORM
                     | wgpu::BufferUsages::COPY_SRC
                     | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
@@ -508,6 +510,21 @@ impl GpuContext {
                 depth_or_array_layers: 1,
             },
         );
+    }
+
+    /// Records a copy of `bytes` bytes from `source`, from byte `offset` on, to the start of
+    /// `target`.
+    pub(crate) fn copy_buffer(
+        &self,
+        source: &wgpu::Buffer,
+        offset: u64,
+        target: &wgpu::Buffer,
+        bytes: u64,
+    ) {
+        let mut pending = self.pending_when_not_timing();
+        pending
+            .encoder(&self.device)
+            .copy_buffer_to_buffer(source, offset, target, 0, bytes);
     }
 
     /// A buffer holding `data`.

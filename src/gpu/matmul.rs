@@ -11,15 +11,21 @@ use crate::{Error, Result};
 const SOURCE: &str = shader!("matmul_common.wgsl", "matmul.wgsl");
 const SUBGROUP_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_subgroup.wgsl");
 const TEXTURE_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_texture.wgsl");
+const NARROW_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_narrow.wgsl");
 
+const NARROW_PACK: Kernel = Kernel {
+    file: "matmul_narrow.wgsl",
+    source: NARROW_SOURCE,
+    entry: "pack_narrow",
+};
 const PACK: Kernel = Kernel {
     file: "matmul_texture.wgsl",
     source: TEXTURE_SOURCE,
     entry: "pack_operand",
 };
 
-/// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`
-/// and `shaders/matmul_texture.wgsl`.
+/// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`,
+/// `shaders/matmul_texture.wgsl` and `shaders/matmul_narrow.wgsl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MatmulVariant {
     /// Register blocking only, no workgroup memory: for CPU-emulated adapters.
@@ -33,6 +39,10 @@ pub(crate) enum MatmulVariant {
     /// CPU-emulated adapters, where a texture read costs far less than a storage read. One
     /// matrix per product: batched products run on `Subgroup`.
     Texture,
+    /// One lane per row of C, B read from a uniform block: only for products of at most 16
+    /// columns (`narrow_fits`), which `matmul` sends to it in place of the block kernels. Not
+    /// a contender in the timed choice.
+    Narrow,
 }
 
 impl MatmulVariant {
@@ -43,6 +53,7 @@ impl MatmulVariant {
             MatmulVariant::Tiled => "tiled",
             MatmulVariant::Subgroup => "subgroup",
             MatmulVariant::Texture => "texture",
+            MatmulVariant::Narrow => "narrow",
         }
     }
 
@@ -67,6 +78,7 @@ impl MatmulVariant {
             MatmulVariant::Tiled => ("matmul.wgsl", SOURCE, "matmul_tiled"),
             MatmulVariant::Subgroup => ("matmul_subgroup.wgsl", SUBGROUP_SOURCE, "matmul_subgroup"),
             MatmulVariant::Texture => ("matmul_texture.wgsl", TEXTURE_SOURCE, "matmul_texture"),
+            MatmulVariant::Narrow => ("matmul_narrow.wgsl", NARROW_SOURCE, "matmul_narrow"),
         };
         Kernel {
             file,
@@ -78,7 +90,11 @@ impl MatmulVariant {
     /// The variants this device can run: the subgroup and texture kernels assume subgroups of
     /// exactly 8 lanes, and need the device to have been opened with subgroup support.
     pub(crate) fn available(ctx: &GpuContext) -> Vec<MatmulVariant> {
-        let mut v = vec![MatmulVariant::Register, MatmulVariant::Tiled];
+        let mut v = vec![
+            MatmulVariant::Register,
+            MatmulVariant::Tiled,
+            MatmulVariant::Narrow,
+        ];
         if ctx.device.features().contains(wgpu::Features::SUBGROUP)
             && ctx.info.subgroup_min_size == 8
             && ctx.info.subgroup_max_size == 8
@@ -94,6 +110,7 @@ impl MatmulVariant {
             MatmulVariant::Register => (8, 512),
             MatmulVariant::Tiled => (64, 64),
             MatmulVariant::Subgroup | MatmulVariant::Texture => (64, 64),
+            MatmulVariant::Narrow => (32, 16),
         }
     }
 }
@@ -113,6 +130,10 @@ pub(crate) fn matmul(
     bias: Option<Bias>,
 ) -> Result<GpuStorage> {
     let variant = match a.ctx.matmul_variant_now()? {
+        // The 64x64 block kernels would waste most of their work on a narrow product.
+        MatmulVariant::Subgroup | MatmulVariant::Texture if narrow_fits(dims) => {
+            MatmulVariant::Narrow
+        }
         MatmulVariant::Texture if !texture_pays(dims) => MatmulVariant::Subgroup,
         v => v,
     };
@@ -140,6 +161,7 @@ pub(crate) fn matmul_with(
         MatmulVariant::Texture if batch != 1 || k == 0 || k.max(m / 4).max(n / 4) >= side => {
             MatmulVariant::Subgroup
         }
+        MatmulVariant::Narrow if !narrow_fits(dims) => MatmulVariant::Register,
         v => v,
     };
     let len = batch * m * n;
@@ -156,7 +178,7 @@ pub(crate) fn matmul_with(
     let (tm, tn) = variant.tile();
     // A tile much wider than C wastes most invocations (128x10 on an 8x512 tile); then compute
     // C^T = B^T · A^T instead, writing through transposed C strides: no copy either way.
-    if tn > tm && cols < tn / 4 && rows > cols {
+    if tn > tm && cols < tn / 4 && rows > cols && variant != MatmulVariant::Narrow {
         std::mem::swap(&mut a_side, &mut b_side);
         a_side = (a_side.0, a_side.2, a_side.1);
         b_side = (b_side.0, b_side.2, b_side.1);
@@ -234,6 +256,39 @@ pub(crate) fn matmul_with(
         )?;
         return Ok(out);
     }
+    if variant == MatmulVariant::Narrow {
+        // One matrix (see above): B goes row-major into a uniform block, a buffer of the pool.
+        let block = ctx.alloc("matmul", NARROW_BLOCK_BYTES)?;
+        let (offset, rs, cs) = (b_side.0[0], b_side.1, b_side.2);
+        if cs == 1 && (rs == cols as isize || k == 1) {
+            let bytes = (k * cols * 4) as u64;
+            ctx.copy_buffer(second_operand.buffer(), offset as u64 * 4, &block, bytes);
+        } else {
+            let info = [
+                k as u32,
+                cols as u32,
+                offset as u32,
+                rs as i32 as u32,
+                cs as i32 as u32,
+            ];
+            let buffers = [(2, second_operand.buffer()), (6, &block)];
+            super::launch(ctx, NARROW_PACK, &info, &buffers, k * cols)?;
+        }
+        let resources = [
+            (1, Resource::Buffer(first_operand.buffer())),
+            (3, Resource::Buffer(out.buffer())),
+            (4, Resource::Buffer(bias_buffer)),
+            (5, Resource::Buffer(&block)),
+        ];
+        ctx.dispatch_with(
+            variant.kernel(),
+            &info(0, 1),
+            &resources,
+            (gx as u32, gy as u32, 1),
+        )?;
+        ctx.release(block);
+        return Ok(out);
+    }
     // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
     // goes in several dispatches.
     let per_dispatch = max.min((INFO_WORDS - 16) / 2);
@@ -256,6 +311,16 @@ pub(crate) fn matmul_with(
 /// 128x512 (102) does, 128x10 (9) does not.
 fn texture_pays(MatmulDims { m, n, .. }: MatmulDims) -> bool {
     m * n >= 64 * (m + n)
+}
+
+/// Bytes of the narrow kernel's uniform block (`bn` in shaders/matmul_narrow.wgsl), the most
+/// a uniform binding may hold on every adapter.
+const NARROW_BLOCK_BYTES: u64 = 64 << 10;
+
+/// Whether the narrow kernel takes a product: one matrix of at most 16 columns, whose B fits
+/// the uniform block.
+fn narrow_fits(MatmulDims { batch, n, k, .. }: MatmulDims) -> bool {
+    batch == 1 && (1..=16).contains(&n) && k > 0 && (k * n * 4) as u64 <= NARROW_BLOCK_BYTES
 }
 
 /// Packs the (rows x cols) matrix at `offset` in `x`, read through `strides`, into a texture
@@ -319,6 +384,7 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
         return Ok(v);
     }
     let v = measure_variants(ctx)?;
+    compile(ctx, v)?;
     if let Some(path) = cache {
         // A cache that cannot be written only costs the next process the measurement again.
         let _ = path
@@ -329,15 +395,18 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     Ok(v)
 }
 
-/// Compiles the kernels a cached choice of `variant` runs, so that they are ready when the
-/// choice lands (on lavapipe about 2 s for the texture kernel, more than a call should wait).
-/// The subgroup kernel, which the texture variant leaves small products to, goes first and
-/// serves in the meantime, as in `measure_variants`.
+/// Compiles the kernels a choice of `variant` runs, so that they are ready when the choice
+/// lands (on lavapipe about 2 s for the texture kernel, more than a call should wait). The
+/// subgroup kernel, which the texture variant leaves small products to, goes first and serves
+/// in the meantime, as in `measure_variants`; both leave narrow products to the narrow kernel.
 fn compile(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
     if variant == MatmulVariant::Texture {
         ctx.pipeline(MatmulVariant::Subgroup.kernel())?;
         ctx.serve_meanwhile(MatmulVariant::Subgroup);
         ctx.pipeline(PACK)?;
+    }
+    if matches!(variant, MatmulVariant::Subgroup | MatmulVariant::Texture) {
+        ctx.pipeline(MatmulVariant::Narrow.kernel())?;
     }
     ctx.pipeline(variant.kernel())?;
     Ok(())
@@ -407,7 +476,11 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
         n: S,
         k: S,
     };
-    let variants = MatmulVariant::available(ctx);
+    // The narrow kernel takes only the products `matmul` sends it, so it is not timed.
+    let variants: Vec<_> = MatmulVariant::available(ctx)
+        .into_iter()
+        .filter(|&v| v != MatmulVariant::Narrow)
+        .collect();
     // Compiling happens here, outside the exclusive section, so other threads wait only for
     // the timed runs. The subgroup kernel goes first: a training loop waiting on the choice
     // runs on the register kernel until then, 4-5x slower on lavapipe (BENCHMARKS.md).
@@ -610,6 +683,57 @@ mod tests {
         check(784, 128, 512, true, false);
         // dy · W^T: (128 x 10) · (10 x 512) with W stored (512 x 10).
         check(128, 10, 512, false, true);
+        // h^T · dy for the 10-class layer, on the narrow kernel: (512 x 128) · (128 x 10).
+        check(512, 128, 10, true, false);
+    }
+
+    #[test]
+    fn narrow_takes_only_narrow_products() {
+        let dims = |m, k, n| MatmulDims { batch: 1, m, n, k };
+        assert!(narrow_fits(dims(128, 512, 10)));
+        assert!(narrow_fits(dims(512, 128, 10)));
+        assert!(narrow_fits(dims(1, 1024, 16)));
+        assert!(narrow_fits(dims(1, 16384, 1)));
+        // Too wide; B larger than the uniform block; batched; K = 0.
+        assert!(!narrow_fits(dims(128, 10, 512)));
+        assert!(!narrow_fits(dims(128, 10, 17)));
+        assert!(!narrow_fits(dims(1, 1025, 16)));
+        let batched = MatmulDims {
+            batch: 2,
+            ..dims(8, 8, 8)
+        };
+        assert!(!narrow_fits(batched));
+        assert!(!narrow_fits(dims(3, 0, 2)));
+    }
+
+    /// A row-major B reaches the narrow kernel's uniform block by a copy, a strided one
+    /// through the pack kernel.
+    #[test]
+    fn narrow_b_copied_or_packed() {
+        check(130, 70, 10, false, true);
+        check(130, 70, 10, true, true);
+        check_with(37, 9, 3, false, true, Some(Epilogue::BiasRelu));
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
+        let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 130 * 70]).unwrap();
+        let a = Layout::contiguous(&[1, 130, 70]);
+        let b_rows = Layout::contiguous(&[1, 70, 10]);
+        let b_cols = Layout::new(vec![1, 70, 10], vec![0, 1, 70], 0);
+        let dims = MatmulDims {
+            batch: 1,
+            m: 130,
+            n: 10,
+            k: 70,
+        };
+        for (lb, want) in [(&b_rows, 1), (&b_cols, 2)] {
+            let spent = ctx.exclusive(|| {
+                let before = ctx.counters().dispatches;
+                matmul_with(MatmulVariant::Narrow, &data, &a, &data, lb, dims, None).unwrap();
+                ctx.counters().dispatches - before
+            });
+            assert_eq!(spent, want, "{:?}", lb.strides());
+        }
     }
 
     /// The bias and relu on every variant, in both launch orientations (the register kernel

@@ -1,0 +1,107 @@
+// matmul_narrow: C = A · B for products of at most 16 columns whose B (K x N) fits a 64 KiB
+// uniform block, one matrix per dispatch: a Dense layer with 10 outputs and its weight
+// gradient. The 64x64 block kernels spend most of their work there on columns that do not
+// exist. Here each lane computes four whole rows of C. It loads its A values from storage
+// through A's strides, and reads B from the uniform block `bn`, into which the launcher first
+// copies it row-major (by a buffer copy, or by `pack_narrow` where B is strided). On
+// CPU-emulated adapters a uniform read compiles to a branchless gather where a storage load
+// costs a loop over the SIMD lanes, and each B row read serves four rows. It sums along K in
+// the same order as the other kernels, so all give the same bits.
+//
+// info: [0] M [1] N [2] K [4] A row stride [5] A column stride [9] C row stride
+// [10] C column stride [11..15) the epilogue [16] A offset (shaders/matmul.wgsl lists them).
+// info(i): shaders/prelude.wgsl. a, c, the epilogue and store4: shaders/matmul_common.wgsl.
+
+@group(0) @binding(5) var<uniform> bn: array<vec4<f32>, 4096>;
+
+// Copies B (K x N, read through its strides, from `b`) into the block, row-major, for B that
+// one buffer copy cannot move there.
+// info: [0] K  [1] N  [2] B offset  [3] B row stride  [4] B column stride   (i32 bits)
+@group(0) @binding(6) var<storage, read_write> block: array<f32>;
+
+// 256 threads a workgroup, as `launch` in src/gpu/mod.rs counts them.
+@compute @workgroup_size(256, 1, 1)
+fn pack_narrow(@builtin(global_invocation_id) id: vec3<u32>) {
+    let n = info(1u);
+    if (id.x >= info(0u) * n) {
+        return;
+    }
+    let p = id.x / n;
+    let j = id.x % n;
+    block[id.x] = b[bitcast<i32>(info(2u)) + i32(p) * bitcast<i32>(info(3u))
+        + i32(j) * bitcast<i32>(info(4u))];
+}
+
+fn b_at(i: u32) -> f32 {
+    return bn[i >> 2u][i & 3u];
+}
+
+// B[p, j .. j+4], the columns past the last read as the last (they are never stored).
+fn b4(p: u32, j: u32, n: u32) -> vec4<f32> {
+    let last = n - 1u;
+    let r = p * n;
+    return vec4<f32>(b_at(r + min(j, last)), b_at(r + min(j + 1u, last)),
+                     b_at(r + min(j + 2u, last)), b_at(r + min(j + 3u, last)));
+}
+
+@compute @workgroup_size(8, 1, 1)
+fn matmul_narrow(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let m = info(0u);
+    let n = info(1u);
+    let k = info(2u);
+    // Lane l owns rows l, l + 8, l + 16 and l + 24 of the workgroup's 32, so that each B row
+    // it loads serves four rows of C. Rows past the edge read the last row's A and store
+    // nothing.
+    let row = wg.y * 32u + lid.x;
+    let a0 = bitcast<i32>(info(16u));
+    let a_rs = bitcast<i32>(info(4u));
+    let a_cs = bitcast<i32>(info(5u));
+    let a_row0 = a0 + i32(min(row + 0u, m - 1u)) * a_rs;
+    let a_row1 = a0 + i32(min(row + 8u, m - 1u)) * a_rs;
+    let a_row2 = a0 + i32(min(row + 16u, m - 1u)) * a_rs;
+    let a_row3 = a0 + i32(min(row + 24u, m - 1u)) * a_rs;
+    var acc: array<vec4<f32>, 16>;
+    for (var p = 0u; p < k; p = p + 1u) {
+        let b0 = b4(p, 0u, n);
+        let b1 = b4(p, 4u, n);
+        let b2 = b4(p, 8u, n);
+        let b3 = b4(p, 12u, n);
+        let ap = i32(p) * a_cs;
+        let s0 = vec4<f32>(a[a_row0 + ap]);
+        acc[0] = fma(s0, b0, acc[0]);
+        acc[1] = fma(s0, b1, acc[1]);
+        acc[2] = fma(s0, b2, acc[2]);
+        acc[3] = fma(s0, b3, acc[3]);
+        let s1 = vec4<f32>(a[a_row1 + ap]);
+        acc[4] = fma(s1, b0, acc[4]);
+        acc[5] = fma(s1, b1, acc[5]);
+        acc[6] = fma(s1, b2, acc[6]);
+        acc[7] = fma(s1, b3, acc[7]);
+        let s2 = vec4<f32>(a[a_row2 + ap]);
+        acc[8] = fma(s2, b0, acc[8]);
+        acc[9] = fma(s2, b1, acc[9]);
+        acc[10] = fma(s2, b2, acc[10]);
+        acc[11] = fma(s2, b3, acc[11]);
+        let s3 = vec4<f32>(a[a_row3 + ap]);
+        acc[12] = fma(s3, b0, acc[12]);
+        acc[13] = fma(s3, b1, acc[13]);
+        acc[14] = fma(s3, b2, acc[14]);
+        acc[15] = fma(s3, b3, acc[15]);
+    }
+    store4(0u, row + 0u, 0u, acc[0]);
+    store4(0u, row + 0u, 4u, acc[1]);
+    store4(0u, row + 0u, 8u, acc[2]);
+    store4(0u, row + 0u, 12u, acc[3]);
+    store4(0u, row + 8u, 0u, acc[4]);
+    store4(0u, row + 8u, 4u, acc[5]);
+    store4(0u, row + 8u, 8u, acc[6]);
+    store4(0u, row + 8u, 12u, acc[7]);
+    store4(0u, row + 16u, 0u, acc[8]);
+    store4(0u, row + 16u, 4u, acc[9]);
+    store4(0u, row + 16u, 8u, acc[10]);
+    store4(0u, row + 16u, 12u, acc[11]);
+    store4(0u, row + 24u, 0u, acc[12]);
+    store4(0u, row + 24u, 4u, acc[13]);
+    store4(0u, row + 24u, 8u, acc[14]);
+    store4(0u, row + 24u, 12u, acc[15]);
+}
