@@ -30,17 +30,41 @@ fn epilogue(v: f32, r: u32, col: u32) -> f32 {
     return x;
 }
 
-// Stores 4 columns of row r of C from `col` on, those inside C, through the epilogue (the
-// 64 x 64 block kernels: matmul_subgroup and matmul_texture).
-fn store4(base: u32, r: u32, col: u32, v: vec4<f32>) {
+// The bias of columns col .. col + 4 of C (zeros past column N, and without a bias), for the
+// kernels below, whose launcher never swaps A and B, so that the bias runs along C's columns
+// (info [13] is 0). They read it once per lane and column, not once per element: on
+// CPU-emulated adapters the masked-off branch of a per-element bias read still pays for the
+// storage load.
+fn column_bias4(col: u32) -> vec4<f32> {
+    var v = vec4<f32>(0.0);
+    if (info(11u) != 0u) {
+        let n = info(1u);
+        let at = bitcast<i32>(info(12u));
+        let step = bitcast<i32>(info(14u));
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            if (col + j < n) {
+                v[j] = bias[at + i32(col + j) * step];
+            }
+        }
+    }
+    return v;
+}
+
+// Stores 4 columns of row r of C from `col` on, those inside C, after the epilogue with the
+// columns' bias `b` (column_bias4), as `epilogue` would (the 64 x 64 block kernels,
+// matmul_subgroup and matmul_texture, and matmul_narrow).
+fn store4(base: u32, r: u32, col: u32, v: vec4<f32>, b: vec4<f32>) {
     let m = info(0u);
     let n = info(1u);
+    let mode = info(11u);
+    var x = select(v, v + b, mode != 0u);
+    x = select(x, max(x, vec4<f32>(0.0)), mode == 2u);
     if (r < m) {
         let c_rs = info(9u);
         let c_cs = info(10u);
         for (var j = 0u; j < 4u; j = j + 1u) {
             if (col + j < n) {
-                c[base + r * c_rs + (col + j) * c_cs] = epilogue(v[j], r, col + j);
+                c[base + r * c_rs + (col + j) * c_cs] = x[j];
             }
         }
     }

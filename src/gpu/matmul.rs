@@ -186,7 +186,10 @@ pub(crate) fn matmul_with(
         c_strides = (1, n);
         swapped = true;
     }
-    // The bias runs along C's columns, which are the computed matrix's rows when swapped.
+    // The bias runs along C's columns, which are the computed matrix's rows when swapped. The
+    // block and narrow kernels are never swapped: they read the bias once per column
+    // (`column_bias4` in shaders/matmul_common.wgsl).
+    debug_assert!(!swapped || matches!(variant, MatmulVariant::Register | MatmulVariant::Tiled));
     let (mode, bias_buffer, bias_offset, bias_step) = match bias {
         Some((e, storage, l)) => (e.code(), storage.buffer(), l.offset(), l.strides()[0]),
         None => (0, a.buffer(), 0, 0),
