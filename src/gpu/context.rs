@@ -50,6 +50,8 @@ pub(crate) struct GpuContext {
     matmul_choice: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// What serves products until that measurement lands, once compiled (`serve_meanwhile`).
     matmul_interim: Mutex<Option<MatmulVariant>>,
+    /// Whether that thread only compiles a choice read from the cache, rather than measuring.
+    matmul_choice_cached: std::sync::atomic::AtomicBool,
     /// The thread timing the matmul kernels, while it does (`exclusive`); dispatches from any
     /// other thread wait on `timed_done`, so that none of their work lands in a timed window.
     timing: Mutex<Option<ThreadId>>,
@@ -227,6 +229,7 @@ impl GpuContext {
             matmul_variant: OnceLock::new(),
             matmul_choice: Mutex::default(),
             matmul_interim: Mutex::default(),
+            matmul_choice_cached: Default::default(),
             timing: Mutex::default(),
             timed_done: Condvar::new(),
             counters: Counters::default(),
@@ -251,12 +254,14 @@ impl GpuContext {
         Ok(*self.matmul_variant.get_or_init(|| v))
     }
 
-    /// The kernel for the next product, without waiting. The subgroup kernel takes about 1.3 s
-    /// to compile on lavapipe, longer than a first call should, so where it is a candidate the
-    /// choice runs on a background thread and the register kernel serves until it lands, or
-    /// until the measurement has compiled a faster stand-in (`serve_meanwhile`). All variants
-    /// add along K in the same order, so the switches do not change results (the edge-case
-    /// tests in src/gpu/matmul.rs compare them exactly).
+    /// The kernel for the next product. Compiling the subgroup or texture kernel takes about
+    /// a second on lavapipe, and measuring the choice about 2.8 s, longer than a first call
+    /// should wait, so where they are candidates the choice runs on a background thread and
+    /// the register kernel serves the first product. Later products wait for a choice read
+    /// from the cache, which only compiles; while a choice is measured they run on the
+    /// register kernel, or on the subgroup kernel once the measurement has compiled it
+    /// (`serve_meanwhile`). All variants add along K in the same order, so the switches do
+    /// not change results (the edge-case tests in src/gpu/matmul.rs compare them exactly).
     pub(crate) fn matmul_variant_now(self: &Arc<Self>) -> Result<MatmulVariant> {
         if let Some(v) = self.matmul_variant.get() {
             return Ok(*v);
@@ -267,11 +272,24 @@ impl GpuContext {
             return self.matmul_variant();
         }
         let mut choice = lock(&self.matmul_choice);
-        if choice.is_none() {
+        if choice.is_some() {
+            if self.matmul_choice_cached.load(Ordering::Relaxed) {
+                // Only compiling, about a second on lavapipe: waiting costs less than serving
+                // on the register kernel, whose work would slow the compilation down (it ran
+                // 65 products, 3.8 s, in the first epoch of train_mnist).
+                drop(choice);
+                return self.matmul_variant();
+            }
+        } else {
+            self.matmul_choice_cached
+                .store(matmul::cached_choice(self).is_some(), Ordering::Relaxed);
             let ctx = self.clone();
             *choice = Some(std::thread::spawn(move || {
                 if let Ok(v) = matmul::choose_variant(&ctx) {
                     let _ = ctx.matmul_variant.set(v);
+                    // Off this thread, so that waiting for the choice does not wait for it. A
+                    // kernel that fails to compile here fails again, with its error, on use.
+                    std::thread::spawn(move || matmul::compile_fallback(&ctx, v));
                 }
             }));
         }

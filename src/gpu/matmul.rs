@@ -381,11 +381,11 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     if let Some(v) = MatmulVariant::forced() {
         return Ok(v);
     }
-    let cache = cache_file(ctx);
-    if let Some(v) = cache.as_deref().and_then(read_cached) {
+    if let Some(v) = cached_choice(ctx) {
         compile(ctx, v)?;
         return Ok(v);
     }
+    let cache = cache_file(ctx);
     let v = measure_variants(ctx)?;
     compile(ctx, v)?;
     if let Some(path) = cache {
@@ -399,20 +399,33 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
 }
 
 /// Compiles the kernels a choice of `variant` runs, so that they are ready when the choice
-/// lands (on lavapipe about 2 s for the texture kernel, more than a call should wait). The
-/// subgroup kernel, which the texture variant leaves small products to, goes first and serves
-/// in the meantime, as in `measure_variants`; both leave narrow products to the narrow kernel.
+/// lands (on lavapipe about 1.1 s for the texture kernel, more than a call should wait): the
+/// chosen kernel first, then the narrow kernel, which `subgroup` and `texture` leave narrow
+/// products to. `texture`'s other fallback, the subgroup kernel for batched and small
+/// products, is compiled after the choice has landed (`compile_fallback`).
 fn compile(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
     if variant == MatmulVariant::Texture {
-        ctx.pipeline(MatmulVariant::Subgroup.kernel())?;
-        ctx.serve_meanwhile(MatmulVariant::Subgroup);
         ctx.pipeline(PACK)?;
     }
+    ctx.pipeline(variant.kernel())?;
     if matches!(variant, MatmulVariant::Subgroup | MatmulVariant::Texture) {
         ctx.pipeline(MatmulVariant::Narrow.kernel())?;
     }
-    ctx.pipeline(variant.kernel())?;
     Ok(())
+}
+
+/// Compiles the kernel that `variant` hands the products it does not take to, where that is
+/// not `variant` itself: the subgroup kernel behind `texture`.
+pub(crate) fn compile_fallback(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
+    if variant == MatmulVariant::Texture {
+        ctx.pipeline(MatmulVariant::Subgroup.kernel())?;
+    }
+    Ok(())
+}
+
+/// The choice cached for this adapter, if any.
+pub(crate) fn cached_choice(ctx: &GpuContext) -> Option<MatmulVariant> {
+    cache_file(ctx).as_deref().and_then(read_cached)
 }
 
 /// The variant a cache file names; `None` for a missing, unreadable or foreign file, which
