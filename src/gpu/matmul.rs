@@ -241,8 +241,18 @@ pub(crate) fn matmul_with(
         words.extend(b_side.0[first..first + count].iter().map(|&o| o as u32));
         words
     };
+    // The texture and narrow kernels take one matrix (see above), in one dispatch over
+    // operands prepared for them.
+    let one_matrix = |resources: &[(u32, Resource)]| {
+        ctx.dispatch_with(
+            variant.kernel(),
+            &info(0, 1),
+            resources,
+            (gx as u32, gy as u32, 1),
+        )
+    };
     if variant == MatmulVariant::Texture {
-        // One matrix (see above): A^T and B go into textures, read by one dispatch.
+        // A^T and B go into textures.
         let a_packed = pack(first_operand, a_side.0[0], (k, rows), (a_side.2, a_side.1))?;
         let b_packed = pack(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))?;
         let resources = [
@@ -251,21 +261,21 @@ pub(crate) fn matmul_with(
             (5, Resource::Texture(&a_packed)),
             (6, Resource::Texture(&b_packed)),
         ];
-        ctx.dispatch_with(
-            variant.kernel(),
-            &info(0, 1),
-            &resources,
-            (gx as u32, gy as u32, 1),
-        )?;
+        one_matrix(&resources)?;
         return Ok(out);
     }
     if variant == MatmulVariant::Narrow {
-        // One matrix (see above): B goes row-major into a uniform block, a buffer of the pool.
-        let block = ctx.alloc("matmul", NARROW_BLOCK_BYTES)?;
+        // B goes row-major into a uniform block, a buffer of the pool.
+        let block = GpuStorage::new(ctx, "matmul", NARROW_BLOCK_BYTES as usize / 4)?;
         let (offset, rs, cs) = (b_side.0[0], b_side.1, b_side.2);
         if cs == 1 && (rs == cols as isize || k == 1) {
             let bytes = (k * cols * 4) as u64;
-            ctx.copy_buffer(second_operand.buffer(), offset as u64 * 4, &block, bytes);
+            ctx.copy_buffer(
+                second_operand.buffer(),
+                offset as u64 * 4,
+                block.buffer(),
+                bytes,
+            );
         } else {
             let info = [
                 k as u32,
@@ -274,22 +284,16 @@ pub(crate) fn matmul_with(
                 rs as i32 as u32,
                 cs as i32 as u32,
             ];
-            let buffers = [(2, second_operand.buffer()), (6, &block)];
+            let buffers = [(2, second_operand.buffer()), (6, block.buffer())];
             super::launch(ctx, NARROW_PACK, &info, &buffers, k * cols)?;
         }
         let resources = [
             (1, Resource::Buffer(first_operand.buffer())),
             (3, Resource::Buffer(out.buffer())),
             (4, Resource::Buffer(bias_buffer)),
-            (5, Resource::Buffer(&block)),
+            (5, Resource::Buffer(block.buffer())),
         ];
-        ctx.dispatch_with(
-            variant.kernel(),
-            &info(0, 1),
-            &resources,
-            (gx as u32, gy as u32, 1),
-        )?;
-        ctx.release(block);
+        one_matrix(&resources)?;
         return Ok(out);
     }
     // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
