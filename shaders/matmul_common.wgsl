@@ -1,7 +1,8 @@
-// What the matmul files share (shaders/matmul.wgsl, matmul_subgroup.wgsl and
-// matmul_texture.wgsl; the launcher puts this file between the prelude and each of them): the
-// buffers (matmul_texture reads its operands from textures instead, and `a` only in its pack
-// kernel), and the epilogue that every store goes through.
+// What the matmul files share (shaders/matmul.wgsl, matmul_subgroup.wgsl, matmul_texture.wgsl
+// and matmul_narrow.wgsl; the launcher puts this file between the prelude and each of them):
+// the buffers (matmul_texture reads its operands from textures instead, and `a` only in its
+// pack kernel; matmul_narrow reads B from a uniform block), and the epilogue that every store
+// goes through.
 //
 // The epilogue is Dense's bias and relu, applied as each element of C is stored so that they
 // cost no pass of their own over C. info words, beside the matmul's own:

@@ -1,18 +1,13 @@
 //! Launching the batch gather kernel.
 
 use super::context::Kernel;
-use super::{launch, GpuStorage};
+use super::{kernel, launch, GpuStorage};
 use crate::Result;
 
 const SOURCE: &str = shader!("gather.wgsl");
 
-const fn kernel(entry: &'static str) -> Kernel {
-    Kernel {
-        file: "gather.wgsl",
-        source: SOURCE,
-        entry,
-    }
-}
+const GATHER: Kernel = kernel("gather.wgsl", SOURCE, "gather");
+const GATHER4: Kernel = kernel("gather.wgsl", SOURCE, "gather4");
 
 /// Rows `start..start + rows` (through `order` when given) of a packed u8 data set, as f32
 /// features in [0, 1] and u32 labels.
@@ -34,14 +29,14 @@ pub(crate) fn gather(
     ];
     let order = order.unwrap_or(labels);
     // Four features to an invocation where they share a word.
-    let (entry, threads) = if features.is_multiple_of(4) {
-        ("gather4", rows * features / 4)
+    let (gather, threads) = if features.is_multiple_of(4) {
+        (GATHER4, rows * features / 4)
     } else {
-        ("gather", rows * features)
+        (GATHER, rows * features)
     };
     launch(
         &words.ctx,
-        kernel(entry),
+        gather,
         &info,
         &[
             (1, words.buffer()),

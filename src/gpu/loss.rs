@@ -1,20 +1,12 @@
 //! Launching the fused softmax-cross-entropy kernels.
 
 use super::context::Kernel;
-use super::{launch_groups, GpuStorage};
+use super::{kernel, launch_groups, GpuStorage};
 use crate::Result;
 
 const SOURCE: &str = shader!("loss.wgsl");
-const FORWARD: Kernel = Kernel {
-    file: "loss.wgsl",
-    source: SOURCE,
-    entry: "forward",
-};
-const BACKWARD: Kernel = Kernel {
-    file: "loss.wgsl",
-    source: SOURCE,
-    entry: "backward",
-};
+const FORWARD: Kernel = kernel("loss.wgsl", SOURCE, "forward");
+const BACKWARD: Kernel = kernel("loss.wgsl", SOURCE, "backward");
 
 /// The mean loss of contiguous (batch, classes) logits, as a one-element buffer.
 pub(crate) fn cross_entropy(
@@ -64,11 +56,7 @@ pub(crate) fn cross_entropy_backward(
     Ok(out)
 }
 
-const CORRECT: Kernel = Kernel {
-    file: "loss.wgsl",
-    source: SOURCE,
-    entry: "correct",
-};
+const CORRECT: Kernel = kernel("loss.wgsl", SOURCE, "correct");
 
 /// The number of rows whose first maximal logit is at the label, as a one-element f32 buffer.
 pub(crate) fn count_correct(

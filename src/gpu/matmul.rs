@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::context::{GpuContext, Kernel, PooledTexture, Resource, INFO_WORDS};
-use super::GpuStorage;
+use super::{kernel, GpuStorage};
 use crate::layout::Layout;
 use crate::ops::{Epilogue, MatmulDims};
 use crate::{Error, Result};
@@ -13,16 +13,8 @@ const SUBGROUP_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_subgroup.wgs
 const TEXTURE_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_texture.wgsl");
 const NARROW_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_narrow.wgsl");
 
-const NARROW_PACK: Kernel = Kernel {
-    file: "matmul_narrow.wgsl",
-    source: NARROW_SOURCE,
-    entry: "pack_narrow",
-};
-const PACK: Kernel = Kernel {
-    file: "matmul_texture.wgsl",
-    source: TEXTURE_SOURCE,
-    entry: "pack_operand",
-};
+const NARROW_PACK: Kernel = kernel("matmul_narrow.wgsl", NARROW_SOURCE, "pack_narrow");
+const PACK: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_operand");
 
 /// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`,
 /// `shaders/matmul_texture.wgsl` and `shaders/matmul_narrow.wgsl`.
@@ -80,11 +72,7 @@ impl MatmulVariant {
             MatmulVariant::Texture => ("matmul_texture.wgsl", TEXTURE_SOURCE, "matmul_texture"),
             MatmulVariant::Narrow => ("matmul_narrow.wgsl", NARROW_SOURCE, "matmul_narrow"),
         };
-        Kernel {
-            file,
-            source,
-            entry,
-        }
+        kernel(file, source, entry)
     }
 
     /// The variants this device can run: the subgroup and texture kernels assume subgroups of
@@ -102,6 +90,30 @@ impl MatmulVariant {
             v.extend([MatmulVariant::Subgroup, MatmulVariant::Texture]);
         }
         v
+    }
+
+    /// The variants the timed choice picks from: all the adapter runs but `Narrow`, which
+    /// takes only the products `matmul` sends it.
+    fn contenders(ctx: &GpuContext) -> Vec<MatmulVariant> {
+        let mut v = MatmulVariant::available(ctx);
+        v.retain(|&v| v != MatmulVariant::Narrow);
+        v
+    }
+
+    /// The variant that runs a product `self` is asked for: `self`, or where `self` cannot take
+    /// it, the one it leaves such products to. The texture kernel takes one matrix whose
+    /// packed operands fit the adapter's textures, the narrow kernel the products
+    /// `narrow_fits` allows.
+    fn runnable(self, ctx: &GpuContext, dims: MatmulDims) -> MatmulVariant {
+        let MatmulDims { batch, m, n, k } = dims;
+        let side = ctx.limits.max_texture_dimension_2d as usize;
+        match self {
+            MatmulVariant::Texture if batch != 1 || k == 0 || k.max(m / 4).max(n / 4) >= side => {
+                MatmulVariant::Subgroup
+            }
+            MatmulVariant::Narrow if !narrow_fits(dims) => MatmulVariant::Register,
+            v => v,
+        }
     }
 
     /// Rows and columns of C that one workgroup covers.
@@ -155,15 +167,7 @@ pub(crate) fn matmul_with(
         super::check_span("matmul", bias, lbias)?;
     }
     let MatmulDims { batch, m, n, k } = dims;
-    let side = a.ctx.limits.max_texture_dimension_2d as usize;
-    let variant = match variant {
-        // One matrix per product, whose packed operands fit the adapter's textures.
-        MatmulVariant::Texture if batch != 1 || k == 0 || k.max(m / 4).max(n / 4) >= side => {
-            MatmulVariant::Subgroup
-        }
-        MatmulVariant::Narrow if !narrow_fits(dims) => MatmulVariant::Register,
-        v => v,
-    };
+    let variant = variant.runnable(&a.ctx, dims);
     let len = batch * m * n;
     let out = GpuStorage::new(&a.ctx, "matmul", len)?;
     if len == 0 {
@@ -451,7 +455,7 @@ fn cache_file(ctx: &GpuContext) -> Option<std::path::PathBuf> {
         Some(d) => std::path::PathBuf::from(d),
         None => dirs::cache_dir()?.join("tensorgears"),
     };
-    let variants: Vec<&str> = MatmulVariant::available(ctx)
+    let variants: Vec<&str> = MatmulVariant::contenders(ctx)
         .iter()
         .map(|v| v.name())
         .collect();
@@ -496,11 +500,7 @@ fn measure_variants(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
         n: S,
         k: S,
     };
-    // The narrow kernel takes only the products `matmul` sends it, so it is not timed.
-    let variants: Vec<_> = MatmulVariant::available(ctx)
-        .into_iter()
-        .filter(|&v| v != MatmulVariant::Narrow)
-        .collect();
+    let variants = MatmulVariant::contenders(ctx);
     // Compiling happens here, outside the exclusive section, so other threads wait only for
     // the timed runs. The subgroup kernel goes first: a training loop waiting on the choice
     // runs on the register kernel until then, 4-5x slower on lavapipe (BENCHMARKS.md).
@@ -595,7 +595,12 @@ mod tests {
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
         let dims = MatmulDims { batch: 1, m, n, k };
         let mut first: Option<(MatmulVariant, Vec<f32>)> = None;
+        // Each kernel that takes this product itself; a variant that would hand it to another
+        // would only repeat that one's run under its own name.
         for variant in MatmulVariant::available(&ctx) {
+            if variant.runnable(&ctx, dims) != variant {
+                continue;
+            }
             let bias = e.map(|e| (e, &gbias, &lbias));
             let out = matmul_with(variant, &ga, &la, &gb, &lb, dims, bias).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
@@ -658,6 +663,15 @@ mod tests {
         check(128, 512, 10, false, false);
     }
 
+    /// The dispatches `f` records, with other threads' dispatches held back (`exclusive`).
+    fn dispatches_of(ctx: &GpuContext, f: impl FnOnce()) -> u64 {
+        ctx.exclusive(|| {
+            let before = ctx.counters().dispatches;
+            f();
+            ctx.counters().dispatches - before
+        })
+    }
+
     /// Operands whose rows are whole 256-byte multiples reach the texture kernel by a copy
     /// (A^T here is A's storage), the others through the pack kernel (A^T of untransposed A).
     #[test]
@@ -688,10 +702,8 @@ mod tests {
             (&a_rows, &b_rows, 2),
             (&a_rows, &b_cols, 3),
         ] {
-            let spent = ctx.exclusive(|| {
-                let before = ctx.counters().dispatches;
+            let spent = dispatches_of(&ctx, || {
                 matmul_with(MatmulVariant::Texture, &data, la, &data, lb, dims, None).unwrap();
-                ctx.counters().dispatches - before
             });
             assert_eq!(spent, want, "{:?} {:?}", la.strides(), lb.strides());
         }
@@ -747,10 +759,8 @@ mod tests {
             k: 70,
         };
         for (lb, want) in [(&b_rows, 1), (&b_cols, 2)] {
-            let spent = ctx.exclusive(|| {
-                let before = ctx.counters().dispatches;
+            let spent = dispatches_of(&ctx, || {
                 matmul_with(MatmulVariant::Narrow, &data, &a, &data, lb, dims, None).unwrap();
-                ctx.counters().dispatches - before
             });
             assert_eq!(spent, want, "{:?}", lb.strides());
         }

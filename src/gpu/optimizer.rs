@@ -1,19 +1,16 @@
 //! Launching the fused optimizer update.
 
 use super::context::{GpuContext, Kernel, PooledTexture, Resource};
-use super::{launch, GpuStorage};
+use super::{kernel, launch, GpuStorage};
 use crate::ops::OptimizerStep;
 use crate::Result;
 
 const SOURCE: &str = shader!("optimizer.wgsl");
 
-const fn kernel(entry: &'static str) -> Kernel {
-    Kernel {
-        file: "optimizer.wgsl",
-        source: SOURCE,
-        entry,
-    }
-}
+const SGD: Kernel = kernel("optimizer.wgsl", SOURCE, "sgd");
+const RMSPROP: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop");
+const SGD_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "sgd_textures");
+const RMSPROP_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop_textures");
 
 /// Parameters from this many elements up read their operands from textures where that pays
 /// (`GpuContext::texture_reads_pay`). On lavapipe (Mesa 22.3.6) a 784x512 update took 5.5 ms
@@ -47,10 +44,10 @@ fn step_with(
     via_textures: bool,
 ) -> Result<()> {
     // The same update, read from storage buffers or from textures.
-    let (entry, textures_entry, lr, p, eps) = match step {
-        OptimizerStep::Sgd { lr, momentum } => ("sgd", "sgd_textures", lr, momentum, 0.0),
+    let (buffers_kernel, textures_kernel, lr, p, eps) = match step {
+        OptimizerStep::Sgd { lr, momentum } => (SGD, SGD_TEXTURES, lr, momentum, 0.0),
         OptimizerStep::RmsProp { lr, rho, epsilon } => {
-            ("rmsprop", "rmsprop_textures", lr, rho, epsilon)
+            (RMSPROP, RMSPROP_TEXTURES, lr, rho, epsilon)
         }
     };
     let info = [len as u32, lr.to_bits(), p.to_bits(), eps.to_bits()];
@@ -61,7 +58,7 @@ fn step_with(
         let st = to_texture(s, len, rows)?;
         let info = [&info[..], &[TEXTURE_WIDTH as u32]].concat();
         return ctx.dispatch_with(
-            kernel(textures_entry),
+            textures_kernel,
             &info,
             &[
                 (4, Resource::Buffer(w.buffer())),
@@ -75,7 +72,7 @@ fn step_with(
     }
     launch(
         ctx,
-        kernel(entry),
+        buffers_kernel,
         &info,
         &[(1, w.buffer()), (2, g.buffer()), (3, s.buffer())],
         len,

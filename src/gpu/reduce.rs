@@ -1,27 +1,15 @@
 //! Launching the reduction and softmax kernels.
 
 use super::context::Kernel;
-use super::{launch_groups, GpuStorage};
+use super::{kernel, launch_groups, GpuStorage};
 use crate::layout::Layout;
 use crate::ops::ReduceOp;
 use crate::Result;
 
 const SOURCE: &str = shader!("reduce.wgsl");
-const REDUCE: Kernel = Kernel {
-    file: "reduce.wgsl",
-    source: SOURCE,
-    entry: "reduce",
-};
-const REDUCE_ROWS: Kernel = Kernel {
-    file: "reduce.wgsl",
-    source: SOURCE,
-    entry: "reduce_rows",
-};
-const SOFTMAX: Kernel = Kernel {
-    file: "reduce.wgsl",
-    source: SOURCE,
-    entry: "softmax",
-};
+const REDUCE: Kernel = kernel("reduce.wgsl", SOURCE, "reduce");
+const REDUCE_ROWS: Kernel = kernel("reduce.wgsl", SOURCE, "reduce_rows");
+const SOFTMAX: Kernel = kernel("reduce.wgsl", SOURCE, "softmax");
 
 /// Elements one workgroup of `reduce.wgsl` folds (WG * PER there).
 const CHUNK: usize = 4096;
