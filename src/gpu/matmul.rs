@@ -563,6 +563,16 @@ mod tests {
             .collect()
     }
 
+    /// The layout of one (rows x cols) matrix, stored row-major or, `transposed`, as the
+    /// row-major storage of its transpose.
+    fn matrix(rows: usize, cols: usize, transposed: bool) -> Layout {
+        if transposed {
+            Layout::new(vec![1, rows, cols], vec![0, 1, rows as isize], 0)
+        } else {
+            Layout::contiguous(&[1, rows, cols])
+        }
+    }
+
     /// `a` is (m, k) and `b` is (k, n), each given with its strides, so transposed storage
     /// is exercised too.
     fn check(m: usize, k: usize, n: usize, a_t: bool, b_t: bool) {
@@ -579,16 +589,8 @@ mod tests {
         let long = values(2 * n + 1, 5);
         let lbias = Layout::new(vec![n], vec![-2], 2 * n);
         let gbias = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&long)).unwrap();
-        let la = if a_t {
-            Layout::new(vec![1, m, k], vec![0, 1, m as isize], 0)
-        } else {
-            Layout::contiguous(&[1, m, k])
-        };
-        let lb = if b_t {
-            Layout::new(vec![1, k, n], vec![0, 1, k as isize], 0)
-        } else {
-            Layout::contiguous(&[1, k, n])
-        };
+        let la = matrix(m, k, a_t);
+        let lb = matrix(k, n, b_t);
         let at = |i: usize, p: usize| a[if a_t { p * m + i } else { i * k + p }] as f64;
         let bt = |p: usize, j: usize| b[if b_t { j * k + p } else { p * n + j }] as f64;
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
@@ -682,13 +684,15 @@ mod tests {
             return;
         };
         if !MatmulVariant::available(&ctx).contains(&MatmulVariant::Texture) {
+            eprintln!(
+                "DISPATCH COUNTS NOT CHECKED: no texture kernel on {}",
+                ctx.info.name
+            );
             return;
         }
         let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 128 * 40]).unwrap();
-        let a_rows = Layout::contiguous(&[1, 128, 40]);
-        let a_cols = Layout::new(vec![1, 128, 40], vec![0, 1, 128], 0);
-        let b_rows = Layout::contiguous(&[1, 40, 128]);
-        let b_cols = Layout::new(vec![1, 40, 128], vec![0, 1, 40], 0);
+        let (a_rows, a_cols) = (matrix(128, 40, false), matrix(128, 40, true));
+        let (b_rows, b_cols) = (matrix(40, 128, false), matrix(40, 128, true));
         let dims = MatmulDims {
             batch: 1,
             m: 128,
@@ -749,9 +753,8 @@ mod tests {
             return;
         };
         let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 130 * 70]).unwrap();
-        let a = Layout::contiguous(&[1, 130, 70]);
-        let b_rows = Layout::contiguous(&[1, 70, 10]);
-        let b_cols = Layout::new(vec![1, 70, 10], vec![0, 1, 70], 0);
+        let a = matrix(130, 70, false);
+        let (b_rows, b_cols) = (matrix(70, 10, false), matrix(70, 10, true));
         let dims = MatmulDims {
             batch: 1,
             m: 130,
