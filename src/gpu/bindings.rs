@@ -76,8 +76,9 @@ fn buffer(ty: wgpu::BufferBindingType, binding: &naga::ResourceBinding) -> wgpu:
     }
 }
 
-/// The two texture kinds the kernels use (shaders/matmul_texture.wgsl): a 2-D f32 texture read
-/// with `textureLoad`, and a write-only rgba32float storage texture.
+/// The texture kinds the kernels use (shaders/matmul_texture.wgsl, shaders/optimizer.wgsl): a
+/// 2-D f32 texture read with `textureLoad`, and read-only and write-only rgba32float storage
+/// textures.
 fn texture(ty: &naga::TypeInner) -> Option<wgpu::BindingType> {
     let naga::TypeInner::Image {
         dim: naga::ImageDimension::D2,
@@ -99,11 +100,17 @@ fn texture(ty: &naga::TypeInner) -> Option<wgpu::BindingType> {
         naga::ImageClass::Storage {
             format: naga::StorageFormat::Rgba32Float,
             access,
-        } if access == naga::StorageAccess::STORE => Some(wgpu::BindingType::StorageTexture {
-            access: wgpu::StorageTextureAccess::WriteOnly,
-            format: wgpu::TextureFormat::Rgba32Float,
-            view_dimension: wgpu::TextureViewDimension::D2,
-        }),
+        } if access == naga::StorageAccess::STORE || access == naga::StorageAccess::LOAD => {
+            Some(wgpu::BindingType::StorageTexture {
+                access: if access == naga::StorageAccess::LOAD {
+                    wgpu::StorageTextureAccess::ReadOnly
+                } else {
+                    wgpu::StorageTextureAccess::WriteOnly
+                },
+                format: wgpu::TextureFormat::Rgba32Float,
+                view_dimension: wgpu::TextureViewDimension::D2,
+            })
+        }
         _ => None,
     }
 }
@@ -165,8 +172,10 @@ mod tests {
             @group(0) @binding(1) var t: texture_2d<f32>;
             @group(0) @binding(2) var s: texture_storage_2d<rgba32float, write>;
             @group(0) @binding(3) var d: texture_3d<f32>;
+            @group(0) @binding(4) var r: texture_storage_2d<rgba32float, read>;
             @compute @workgroup_size(1) fn main() {
-                textureStore(s, vec2<u32>(0u), textureLoad(t, vec2<u32>(p.x), 0));
+                let x = textureLoad(t, vec2<u32>(p.x), 0) + textureLoad(r, vec2<u32>(p.y));
+                textureStore(s, vec2<u32>(0u), x);
             }
             @compute @workgroup_size(1) fn volume() {
                 textureStore(s, vec2<u32>(0u), textureLoad(d, vec3<u32>(p.x), 0));
@@ -182,7 +191,7 @@ mod tests {
             .into_iter()
             .map(|e| (e.binding, e.ty))
             .collect();
-        assert_eq!(got.len(), 3);
+        assert_eq!(got.len(), 4);
         assert_eq!(
             got[1],
             (
@@ -200,6 +209,17 @@ mod tests {
                 2,
                 wgpu::BindingType::StorageTexture {
                     access: wgpu::StorageTextureAccess::WriteOnly,
+                    format: wgpu::TextureFormat::Rgba32Float,
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                }
+            )
+        );
+        assert_eq!(
+            got[3],
+            (
+                4,
+                wgpu::BindingType::StorageTexture {
+                    access: wgpu::StorageTextureAccess::ReadOnly,
                     format: wgpu::TextureFormat::Rgba32Float,
                     view_dimension: wgpu::TextureViewDimension::D2,
                 }

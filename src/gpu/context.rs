@@ -32,6 +32,8 @@ pub(crate) struct GpuContext {
     pub(crate) queue: wgpu::Queue,
     pub(crate) info: wgpu::AdapterInfo,
     pub(crate) limits: wgpu::Limits,
+    /// Whether kernels may read rgba32float textures bound as read-only storage textures.
+    pub(crate) storage_texture_reads: bool,
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<(&'static str, &'static str), Arc<Pipeline>>>,
     pool: Mutex<HashMap<u64, Vec<wgpu::Buffer>>>,
@@ -187,6 +189,10 @@ impl GpuContext {
         let info = adapter.get_info();
         // The adapter's own limits, not WebGPU's defaults: a real GPU binds far more than 128 MiB.
         let limits = adapter.limits();
+        let storage_texture_reads = adapter
+            .get_texture_format_features(wgpu::TextureFormat::Rgba32Float)
+            .flags
+            .contains(wgpu::TextureFormatFeatureFlags::STORAGE_READ_ONLY);
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("tensorgears"),
             required_limits: limits.clone(),
@@ -218,6 +224,7 @@ impl GpuContext {
             queue,
             info,
             limits,
+            storage_texture_reads,
             modules: Mutex::default(),
             pipelines: Mutex::default(),
             pool: Mutex::default(),

@@ -27,9 +27,9 @@ pub(crate) enum MatmulVariant {
     /// Register blocking with A shared across 8-lane subgroups: for CPU-emulated adapters
     /// whose subgroups are 8 lanes wide.
     Subgroup,
-    /// The subgroup kernel's scheme with both operands first packed into textures: for
-    /// CPU-emulated adapters, where a texture read costs far less than a storage read. One
-    /// matrix per product: batched products run on `Subgroup`.
+    /// Both operands first packed into textures and read as storage textures, 16x32 blocks of
+    /// C per 8-lane subgroup: for CPU-emulated adapters, where such a read costs far less than
+    /// a storage-buffer read. One matrix per product: batched products run on `Subgroup`.
     Texture,
     /// One lane per row of C, B read from a uniform block: only for products of at most 16
     /// columns (`narrow_fits`), which `matmul` sends to it in place of the block kernels. Not
@@ -76,7 +76,8 @@ impl MatmulVariant {
     }
 
     /// The variants this device can run: the subgroup and texture kernels assume subgroups of
-    /// exactly 8 lanes, and need the device to have been opened with subgroup support.
+    /// exactly 8 lanes, and need the device to have been opened with subgroup support; the
+    /// texture kernel also reads rgba32float storage textures.
     pub(crate) fn available(ctx: &GpuContext) -> Vec<MatmulVariant> {
         let mut v = vec![
             MatmulVariant::Register,
@@ -87,7 +88,10 @@ impl MatmulVariant {
             && ctx.info.subgroup_min_size == 8
             && ctx.info.subgroup_max_size == 8
         {
-            v.extend([MatmulVariant::Subgroup, MatmulVariant::Texture]);
+            v.push(MatmulVariant::Subgroup);
+            if ctx.storage_texture_reads {
+                v.push(MatmulVariant::Texture);
+            }
         }
         v
     }
@@ -121,7 +125,8 @@ impl MatmulVariant {
         match self {
             MatmulVariant::Register => (8, 512),
             MatmulVariant::Tiled => (64, 64),
-            MatmulVariant::Subgroup | MatmulVariant::Texture => (64, 64),
+            MatmulVariant::Subgroup => (64, 64),
+            MatmulVariant::Texture => (16, 32),
             MatmulVariant::Narrow => (32, 16),
         }
     }
@@ -181,8 +186,10 @@ pub(crate) fn matmul_with(
     let mut swapped = false;
     let (tm, tn) = variant.tile();
     // A tile much wider than C wastes most invocations (128x10 on an 8x512 tile); then compute
-    // C^T = B^T · A^T instead, writing through transposed C strides: no copy either way.
-    if tn > tm && cols < tn / 4 && rows > cols && variant != MatmulVariant::Narrow {
+    // C^T = B^T · A^T instead, writing through transposed C strides: no copy either way. Only
+    // the kernels that apply the bias per element take a swapped product (see below).
+    let swappable = matches!(variant, MatmulVariant::Register | MatmulVariant::Tiled);
+    if swappable && tn > tm && cols < tn / 4 && rows > cols {
         std::mem::swap(&mut a_side, &mut b_side);
         a_side = (a_side.0, a_side.2, a_side.1);
         b_side = (b_side.0, b_side.2, b_side.1);
