@@ -37,18 +37,19 @@ fn rmsprop(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
     w[i] = w[i] - bitcast<f32>(info(1)) * gi / (sqrt(v) + bitcast<f32>(info(3)));
 }
 
-// The same two updates, reading w, g and s from rgba32float textures and writing w and s four
-// elements at a time, for adapters where a texture load is far cheaper than a storage load: on
-// lavapipe a storage load compiles to a loop over the SIMD lanes and a texture load to one
-// gather, while storage stores stay cheap. The launcher copies the three buffers into the
+// The same two updates, reading w, g and s from rgba32float storage textures and writing w and
+// s four elements at a time, for adapters where such a load is far cheaper than a storage-buffer
+// load: on lavapipe a buffer load compiles to a loop over the SIMD lanes and a storage-texture
+// load to a few instructions per lane (a sampled texture's load is a call), while buffer stores
+// stay cheap. The launcher copies the three buffers into the
 // textures first (src/gpu/optimizer.rs). Texel (x, y) holds elements 4 (y width + x) .. + 4;
 // the element count is a multiple of 4.
 // info: as above, and [4] the textures' width in texels.
 @group(0) @binding(4) var<storage, read_write> w4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> s4: array<vec4<f32>>;
-@group(0) @binding(6) var wt: texture_2d<f32>;
-@group(0) @binding(7) var gt: texture_2d<f32>;
-@group(0) @binding(8) var st: texture_2d<f32>;
+@group(0) @binding(6) var wt: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(7) var gt: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(8) var st: texture_storage_2d<rgba32float, read>;
 
 @compute @workgroup_size(64)
 fn sgd_textures(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -57,9 +58,9 @@ fn sgd_textures(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let c = vec2<i32>(id.xy);
-    let v = bitcast<f32>(info(2)) * textureLoad(st, c, 0) - bitcast<f32>(info(1)) * textureLoad(gt, c, 0);
+    let v = bitcast<f32>(info(2)) * textureLoad(st, c) - bitcast<f32>(info(1)) * textureLoad(gt, c);
     s4[i] = v;
-    w4[i] = textureLoad(wt, c, 0) + v;
+    w4[i] = textureLoad(wt, c) + v;
 }
 
 @compute @workgroup_size(64)
@@ -70,8 +71,8 @@ fn rmsprop_textures(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let c = vec2<i32>(id.xy);
     let rho = bitcast<f32>(info(2));
-    let gi = textureLoad(gt, c, 0);
-    let v = rho * textureLoad(st, c, 0) + (1.0 - rho) * gi * gi;
+    let gi = textureLoad(gt, c);
+    let v = rho * textureLoad(st, c) + (1.0 - rho) * gi * gi;
     s4[i] = v;
-    w4[i] = textureLoad(wt, c, 0) - bitcast<f32>(info(1)) * gi / (sqrt(v) + bitcast<f32>(info(3)));
+    w4[i] = textureLoad(wt, c) - bitcast<f32>(info(1)) * gi / (sqrt(v) + bitcast<f32>(info(3)));
 }
