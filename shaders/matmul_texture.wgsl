@@ -47,6 +47,52 @@ fn pack_operand(@builtin(global_invocation_id) id: vec3<u32>) {
     textureStore(packed, vec2<u32>(x, r), t);
 }
 
+// pack_operand with one 4-float storage load per texel rather than four 1-float ones, for the
+// layouts that allow it (the launcher checks; a storage load is the pack's whole cost on
+// lavapipe). Same info words; offset and the strides used are multiples of 4 and not negative.
+//   pack_rows4: X's rows are contiguous (column stride 1); one load per texel.
+//   pack_columns4: X's columns are contiguous (row stride 1); each invocation loads four
+//   columns of four rows and writes the four texels of those rows.
+// The components of a texel past X's last column, and past its last row in a column load,
+// hold whatever follows in the buffer (0 past its end): matmul_texture stores nothing they feed.
+@group(0) @binding(8) var<storage, read> a4: array<vec4<f32>>;
+
+@compute @workgroup_size(64, 1, 1)
+fn pack_rows4(@builtin(global_invocation_id) id: vec3<u32>) {
+    let x = id.x;
+    let r = id.y;
+    if (x * 4u >= info(0u) || r >= info(1u)) {
+        return;
+    }
+    textureStore(packed, vec2<u32>(x, r), a4[(info(2u) + r * info(3u)) / 4u + x]);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn pack_columns4(@builtin(global_invocation_id) id: vec3<u32>) {
+    let x = id.x;
+    let r = id.y * 4u;
+    let rows = info(1u);
+    if (x * 4u >= info(0u) || r >= rows) {
+        return;
+    }
+    let cs = info(4u) / 4u;
+    let at = (info(2u) + r) / 4u + 4u * x * cs;
+    let c0 = a4[at];
+    let c1 = a4[at + cs];
+    let c2 = a4[at + 2u * cs];
+    let c3 = a4[at + 3u * cs];
+    textureStore(packed, vec2<u32>(x, r), vec4<f32>(c0.x, c1.x, c2.x, c3.x));
+    if (r + 1u < rows) {
+        textureStore(packed, vec2<u32>(x, r + 1u), vec4<f32>(c0.y, c1.y, c2.y, c3.y));
+    }
+    if (r + 2u < rows) {
+        textureStore(packed, vec2<u32>(x, r + 2u), vec4<f32>(c0.z, c1.z, c2.z, c3.z));
+    }
+    if (r + 3u < rows) {
+        textureStore(packed, vec2<u32>(x, r + 3u), vec4<f32>(c0.w, c1.w, c2.w, c3.w));
+    }
+}
+
 // Eight steps along K for one accumulator: lane u holds the block row's A value at step u.
 fn steps8(acc: vec4<f32>, a: f32, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>,
           b4: vec4<f32>, b5: vec4<f32>, b6: vec4<f32>, b7: vec4<f32>) -> vec4<f32> {

@@ -15,6 +15,8 @@ const NARROW_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_narrow.wgsl");
 
 const NARROW_PACK: Kernel = kernel("matmul_narrow.wgsl", NARROW_SOURCE, "pack_narrow");
 const PACK: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_operand");
+const PACK_ROWS4: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_rows4");
+const PACK_COLUMNS4: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_columns4");
 
 /// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`,
 /// `shaders/matmul_texture.wgsl` and `shaders/matmul_narrow.wgsl`.
@@ -379,12 +381,18 @@ fn pack(
         strides.0 as i32 as u32,
         strides.1 as i32 as u32,
     ];
+    let kernel = pack_kernel(x.buffer().size(), offset, strides);
+    let (binding, groups_y) = match kernel.entry {
+        "pack_operand" => (1, rows),
+        "pack_columns4" => (8, rows.div_ceil(4)),
+        _ => (8, rows),
+    };
     let resources = [
-        (1, Resource::Buffer(x.buffer())),
+        (binding, Resource::Buffer(x.buffer())),
         (7, Resource::Texture(&texture)),
     ];
-    let workgroups = (width.div_ceil(64) as u32, rows as u32, 1);
-    ctx.dispatch_with(PACK, &info, &resources, workgroups)?;
+    let workgroups = (width.div_ceil(64) as u32, groups_y as u32, 1);
+    ctx.dispatch_with(kernel, &info, &resources, workgroups)?;
     Ok(texture)
 }
 
@@ -413,6 +421,21 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     Ok(v)
 }
 
+/// The pack kernel for a matrix at `offset` with `strides` in a buffer of `bytes`: one of the
+/// two that load four floats at once where the layout allows (shaders/matmul_texture.wgsl),
+/// else `pack_operand`. A buffer under 16 bytes cannot be bound as vec4s.
+fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Kernel {
+    let quads = bytes >= 16 && offset.is_multiple_of(4);
+    let quad_stride = |s: isize| s > 0 && (s as usize).is_multiple_of(4);
+    if quads && cs == 1 && quad_stride(rs) {
+        PACK_ROWS4
+    } else if quads && rs == 1 && quad_stride(cs) {
+        PACK_COLUMNS4
+    } else {
+        PACK
+    }
+}
+
 /// Compiles the kernels a choice of `variant` runs, so that they are ready when the choice
 /// lands (on lavapipe about 1.1 s for the texture kernel, more than a call should wait): the
 /// chosen kernel first, then the narrow kernel, which `subgroup` and `texture` leave narrow
@@ -420,7 +443,9 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
 /// products, is compiled after the choice has landed (`compile_fallback`).
 fn compile(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
     if variant == MatmulVariant::Texture {
-        ctx.pipeline(PACK)?;
+        for pack in [PACK, PACK_ROWS4, PACK_COLUMNS4] {
+            ctx.pipeline(pack)?;
+        }
     }
     ctx.pipeline(variant.kernel())?;
     if matches!(variant, MatmulVariant::Subgroup | MatmulVariant::Texture) {
@@ -717,6 +742,64 @@ mod tests {
                 matmul_with(MatmulVariant::Texture, &data, la, &data, lb, dims, None).unwrap();
             });
             assert_eq!(spent, want, "{:?} {:?}", la.strides(), lb.strides());
+        }
+    }
+
+    /// The four-float pack kernels, at the edges they leave garbage in: a last texel part past
+    /// the matrix, and (for column loads) a last group of fewer than four rows.
+    #[test]
+    fn quad_packs_at_their_edges() {
+        let entry = |bytes, offset, strides| pack_kernel(bytes, offset, strides).entry;
+        assert_eq!(entry(4096, 0, (784, 1)), "pack_rows4");
+        assert_eq!(entry(4096, 8, (1, 784)), "pack_columns4");
+        assert_eq!(entry(4096, 2, (784, 1)), "pack_operand");
+        assert_eq!(entry(4096, 0, (10, 1)), "pack_operand");
+        assert_eq!(entry(4096, 0, (-4, 1)), "pack_operand");
+        assert_eq!(entry(12, 0, (4, 1)), "pack_operand");
+        // A^T of row-major A by column loads, M % 4 != 0; A^T of transposed A by row loads; B
+        // stored transposed by column loads, N % 4 != 0.
+        check(130, 20, 66, false, false);
+        check(132, 24, 66, true, true);
+        // A, 13 x 5, a column slice of a 13 x 8 matrix at offset 8: A^T's 5 rows (column loads,
+        // stride 8) leave a last group of one row. B, 5 x 37, a column slice of a 5 x 40
+        // matrix at offset 4: row loads, with 3 floats of the last texel past each row.
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
+        let (m, k, n) = (13, 5, 37);
+        let stored = values(8 + m * 8, 3);
+        let b_stored = values(4 + k * 40, 4);
+        let la = Layout::new(vec![m, k], vec![8, 1], 8);
+        let lb = Layout::new(vec![k, n], vec![40, 1], 4);
+        assert_eq!(entry(4096, 8, (1, 8)), "pack_columns4");
+        assert_eq!(entry(4096, 4, (40, 1)), "pack_rows4");
+        let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&stored)).unwrap();
+        let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b_stored)).unwrap();
+        let dims = MatmulDims { batch: 1, m, n, k };
+        let mut results = vec![];
+        for variant in [MatmulVariant::Register, MatmulVariant::Texture] {
+            if !MatmulVariant::available(&ctx).contains(&variant) {
+                eprintln!("NOT CHECKED: no {variant:?} kernel on {}", ctx.info.name);
+                continue;
+            }
+            let out = matmul_with(variant, &ga, &la, &gb, &lb, dims, None).unwrap();
+            let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f64 = (0..k)
+                        .map(|p| stored[8 + i * 8 + p] as f64 * b_stored[4 + p * 40 + j] as f64)
+                        .sum();
+                    let g = got[i * n + j] as f64;
+                    assert!(
+                        (g - want).abs() < 1e-4,
+                        "{variant:?} C[{i},{j}] {g} vs {want}"
+                    );
+                }
+            }
+            results.push(got);
+        }
+        if let [r, t] = &results[..] {
+            assert!(r == t, "Register and Texture disagree");
         }
     }
 
