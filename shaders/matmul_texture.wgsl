@@ -2,8 +2,9 @@
 // textures and read as read-only storage textures. On lavapipe (Mesa 22.3) a storage-buffer
 // load compiles to a loop over the 8 SIMD lanes and a sampled `textureLoad` to a call of a
 // fetch function, around which every vector register is saved and restored; an image load of
-// a storage texture is inline, a few instructions per lane. So before each product
-// `pack_operand` copies A^T and B into textures, and the product reads nothing else.
+// a storage texture is inline, a few instructions per lane. So before each product A^T and B
+// go into textures, by a buffer copy or one of the pack kernels below, and the product reads
+// nothing else.
 //
 // Texture layouts, one texel = 4 floats along the texture's x:
 //   at: texel (x, k) = (A[4x, k], A[4x+1, k], A[4x+2, k], A[4x+3, k])   width ceil(M/4), height K
@@ -54,7 +55,8 @@ fn pack_operand(@builtin(global_invocation_id) id: vec3<u32>) {
 //   pack_columns4: X's columns are contiguous (row stride 1); each invocation loads four
 //   columns of four rows and writes the four texels of those rows.
 // The components of a texel past X's last column, and past its last row in a column load,
-// hold whatever follows in the buffer (0 past its end): matmul_texture stores nothing they feed.
+// hold whatever follows in the buffer (past its end, whatever the bounds checks give):
+// matmul_texture stores nothing they feed.
 @group(0) @binding(8) var<storage, read> a4: array<vec4<f32>>;
 
 @compute @workgroup_size(64, 1, 1)

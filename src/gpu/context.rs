@@ -261,9 +261,8 @@ impl GpuContext {
         Ok(*self.matmul_variant.get_or_init(|| v))
     }
 
-    /// The kernel for the next product. Compiling the subgroup or texture kernel takes about
-    /// a second on lavapipe, and measuring the choice about 2.8 s, longer than a first call
-    /// should wait, so where they are candidates the choice runs on a background thread and
+    /// The kernel for the next product. Compiling the subgroup kernel takes about a second on
+    /// lavapipe, and measuring the choice about 1.4–1.5 s, longer than a first call should wait, so where they are candidates the choice runs on a background thread and
     /// the register kernel serves the first product. Later products wait for a choice read
     /// from the cache, which only compiles; while a choice is measured they run on the
     /// register kernel, or on the subgroup kernel once the measurement has compiled it
@@ -281,9 +280,10 @@ impl GpuContext {
         let mut choice = lock(&self.matmul_choice);
         if choice.is_some() {
             if self.matmul_choice_cached.load(Ordering::Relaxed) {
-                // Only compiling, about a second on lavapipe: waiting costs less than serving
-                // on the register kernel, whose work would slow the compilation down (it ran
-                // 65 products, 3.8 s, in the first epoch of train_mnist).
+                // Only compiling (on lavapipe about a second for the subgroup kernel, under
+                // 0.1 s for the texture kernel): waiting costs less than serving on the register
+                // kernel, whose work would slow the compilation down (it once ran 65 products,
+                // 3.8 s, in the first epoch of train_mnist).
                 drop(choice);
                 return self.matmul_variant();
             }
@@ -304,7 +304,7 @@ impl GpuContext {
     }
 
     /// Whether the timed matmul choice picked the texture kernel: the sign that on this adapter
-    /// a texture load is much cheaper than a storage load (lavapipe on Mesa 22), which other
+    /// a storage-texture load is much cheaper than a storage-buffer load (lavapipe), which other
     /// load-bound kernels use too. False while the choice is still being measured.
     pub(crate) fn texture_reads_pay(&self) -> bool {
         self.matmul_variant.get() == Some(&MatmulVariant::Texture)
@@ -437,7 +437,7 @@ impl GpuContext {
     }
 
     /// An rgba32float texture of `width` x `height` texels (both at least 1) that kernels write
-    /// as a storage texture and read with `textureLoad`, recycled from the pool when one of that
+    /// and read as a storage texture, recycled from the pool when one of that
     /// size was freed. Its contents are undefined.
     pub(crate) fn alloc_texture(
         &self,
@@ -474,9 +474,7 @@ impl GpuContext {
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
                 format: wgpu::TextureFormat::Rgba32Float,
-                usage: wgpu::TextureUsages::STORAGE_BINDING
-                    | wgpu::TextureUsages::TEXTURE_BINDING
-                    | wgpu::TextureUsages::COPY_DST,
+                usage: wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_DST,
                 view_formats: &[],
             })
         })?;

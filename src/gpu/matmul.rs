@@ -149,7 +149,8 @@ pub(crate) fn matmul(
     bias: Option<Bias>,
 ) -> Result<GpuStorage> {
     let variant = match a.ctx.matmul_variant_now()? {
-        // The 64x64 block kernels would waste most of their work on a narrow product.
+        // The block kernels (64 and 32 columns) would waste most of their work on a narrow
+        // product.
         MatmulVariant::Subgroup | MatmulVariant::Texture if narrow_fits(dims) => {
             MatmulVariant::Narrow
         }
@@ -200,9 +201,8 @@ pub(crate) fn matmul_with(
         swapped = true;
     }
     // The bias runs along C's columns, which are the computed matrix's rows when swapped. The
-    // block and narrow kernels are never swapped: they read the bias once per column
-    // (`column_bias4` in shaders/matmul_common.wgsl).
-    debug_assert!(!swapped || matches!(variant, MatmulVariant::Register | MatmulVariant::Tiled));
+    // block and narrow kernels are never swapped (`swappable`): they read the bias once per
+    // column (`column_bias4` in shaders/matmul_common.wgsl).
     let (mode, bias_buffer, bias_offset, bias_step) = match bias {
         Some((e, storage, l)) => (e.code(), storage.buffer(), l.offset(), l.strides()[0]),
         None => (0, a.buffer(), 0, 0),
@@ -324,11 +324,13 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Whether a product is large enough for packing its operands into textures to pay. On
-/// lavapipe a pack kernel costs about 4 ns per float of A and B (a storage load each, measured
-/// by the probe in BENCHMARKS.md) and the texture kernel saves about 0.075 ns per multiply-add
-/// over the subgroup kernel (measured at 128x784x512), so it pays from m n / (m + n) = 53:
-/// 128x512 (102) does, 128x10 (9) does not.
+/// Whether a product is large enough for packing its operands into textures to pay. Set with
+/// the earlier 64x64 sampled-texture kernel on lavapipe: a 1-float pack cost about 4 ns per
+/// float of A and B (a storage load each, measured by the probe in BENCHMARKS.md) and that
+/// kernel saved about 0.075 ns per multiply-add over the subgroup kernel (measured at
+/// 128x784x512), so packing paid from m n / (m + n) = 53: 128x512 (102) does, 128x10 (9) does
+/// not. The current kernel and 4-float packs save more, so the bound is conservative; it has
+/// not been measured again.
 fn texture_pays(MatmulDims { m, n, .. }: MatmulDims) -> bool {
     m * n >= 64 * (m + n)
 }
@@ -381,25 +383,21 @@ fn pack(
         strides.0 as i32 as u32,
         strides.1 as i32 as u32,
     ];
-    let kernel = pack_kernel(x.buffer().size(), offset, strides);
-    let (binding, groups_y) = match kernel.entry {
-        "pack_operand" => (1, rows),
-        "pack_columns4" => (8, rows.div_ceil(4)),
-        _ => (8, rows),
-    };
+    let pack = pack_kernel(x.buffer().size(), offset, strides);
     let resources = [
-        (binding, Resource::Buffer(x.buffer())),
+        (pack.binding, Resource::Buffer(x.buffer())),
         (7, Resource::Texture(&texture)),
     ];
+    let groups_y = rows.div_ceil(pack.rows_per_invocation);
     let workgroups = (width.div_ceil(64) as u32, groups_y as u32, 1);
-    ctx.dispatch_with(kernel, &info, &resources, workgroups)?;
+    ctx.dispatch_with(pack.kernel, &info, &resources, workgroups)?;
     Ok(texture)
 }
 
 /// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL` (a variant's name) when
 /// set, else the choice cached for this adapter, else one timed 256x256x256 product with each
-/// variant (after a warm-up run that compiles it). Measuring takes about 2.8 s on lavapipe,
-/// most of it compiling the subgroup and texture kernels, and far less on a real GPU.
+/// variant (after a warm-up run that compiles it). Measuring takes about 1.4–1.5 s on lavapipe,
+/// most of it compiling the subgroup kernel, and far less on a real GPU.
 pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulVariant> {
     if let Some(v) = MatmulVariant::forced() {
         return Ok(v);
@@ -421,23 +419,37 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     Ok(v)
 }
 
+/// A pack kernel, the binding it reads the matrix from, and the rows of the matrix each
+/// invocation packs.
+struct Pack {
+    kernel: Kernel,
+    binding: u32,
+    rows_per_invocation: usize,
+}
+
 /// The pack kernel for a matrix at `offset` with `strides` in a buffer of `bytes`: one of the
 /// two that load four floats at once where the layout allows (shaders/matmul_texture.wgsl),
 /// else `pack_operand`. A buffer under 16 bytes cannot be bound as vec4s.
-fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Kernel {
+fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Pack {
     let quads = bytes >= 16 && offset.is_multiple_of(4);
     let quad_stride = |s: isize| s > 0 && (s as usize).is_multiple_of(4);
-    if quads && cs == 1 && quad_stride(rs) {
-        PACK_ROWS4
+    let (kernel, binding, rows_per_invocation) = if quads && cs == 1 && quad_stride(rs) {
+        (PACK_ROWS4, 8, 1)
     } else if quads && rs == 1 && quad_stride(cs) {
-        PACK_COLUMNS4
+        (PACK_COLUMNS4, 8, 4)
     } else {
-        PACK
+        (PACK, 1, 1)
+    };
+    Pack {
+        kernel,
+        binding,
+        rows_per_invocation,
     }
 }
 
 /// Compiles the kernels a choice of `variant` runs, so that they are ready when the choice
-/// lands (on lavapipe about 1.1 s for the texture kernel, more than a call should wait): the
+/// lands (on lavapipe about 1.1–1.3 s for the subgroup kernel, under 0.1 s for the texture
+/// kernel and its pack kernels): the
 /// chosen kernel first, then the narrow kernel, which `subgroup` and `texture` leave narrow
 /// products to. `texture`'s other fallback, the subgroup kernel for batched and small
 /// products, is compiled after the choice has landed (`compile_fallback`).
@@ -595,6 +607,11 @@ mod tests {
             .collect()
     }
 
+    /// The dimensions of one (m x k) · (k x n) product.
+    fn one(m: usize, k: usize, n: usize) -> MatmulDims {
+        MatmulDims { batch: 1, m, n, k }
+    }
+
     /// The layout of one (rows x cols) matrix, stored row-major or, `transposed`, as the
     /// row-major storage of its transpose.
     fn matrix(rows: usize, cols: usize, transposed: bool) -> Layout {
@@ -627,7 +644,7 @@ mod tests {
         let bt = |p: usize, j: usize| b[if b_t { j * k + p } else { p * n + j }] as f64;
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
-        let dims = MatmulDims { batch: 1, m, n, k };
+        let dims = one(m, k, n);
         let mut first: Option<(MatmulVariant, Vec<f32>)> = None;
         // Each kernel that takes this product itself; a variant that would hand it to another
         // would only repeat that one's run under its own name.
@@ -707,7 +724,7 @@ mod tests {
     }
 
     /// Operands whose rows are whole 256-byte multiples reach the texture kernel by a copy
-    /// (A^T here is A's storage), the others through the pack kernel (A^T of untransposed A).
+    /// (A^T here is A's storage), the others through a pack kernel (A^T of untransposed A).
     #[test]
     fn texture_operands_copied_or_packed() {
         check(128, 40, 192, true, false);
@@ -725,12 +742,7 @@ mod tests {
         let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 128 * 40]).unwrap();
         let (a_rows, a_cols) = (matrix(128, 40, false), matrix(128, 40, true));
         let (b_rows, b_cols) = (matrix(40, 128, false), matrix(40, 128, true));
-        let dims = MatmulDims {
-            batch: 1,
-            m: 128,
-            n: 128,
-            k: 40,
-        };
+        let dims = one(128, 40, 128);
         // One product, plus one pack kernel per operand that is not copied; counted with other
         // threads' dispatches held back.
         for (la, lb, want) in [
@@ -749,7 +761,7 @@ mod tests {
     /// the matrix, and (for column loads) a last group of fewer than four rows.
     #[test]
     fn quad_packs_at_their_edges() {
-        let entry = |bytes, offset, strides| pack_kernel(bytes, offset, strides).entry;
+        let entry = |bytes, offset, strides| pack_kernel(bytes, offset, strides).kernel.entry;
         assert_eq!(entry(4096, 0, (784, 1)), "pack_rows4");
         assert_eq!(entry(4096, 8, (1, 784)), "pack_columns4");
         assert_eq!(entry(4096, 2, (784, 1)), "pack_operand");
@@ -775,7 +787,7 @@ mod tests {
         assert_eq!(entry(4096, 4, (40, 1)), "pack_rows4");
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&stored)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b_stored)).unwrap();
-        let dims = MatmulDims { batch: 1, m, n, k };
+        let dims = one(m, k, n);
         let mut results = vec![];
         for variant in [MatmulVariant::Register, MatmulVariant::Texture] {
             if !MatmulVariant::available(&ctx).contains(&variant) {
@@ -815,21 +827,20 @@ mod tests {
 
     #[test]
     fn narrow_takes_only_narrow_products() {
-        let dims = |m, k, n| MatmulDims { batch: 1, m, n, k };
-        assert!(narrow_fits(dims(128, 512, 10)));
-        assert!(narrow_fits(dims(512, 128, 10)));
-        assert!(narrow_fits(dims(1, 1024, 16)));
-        assert!(narrow_fits(dims(1, 16384, 1)));
+        assert!(narrow_fits(one(128, 512, 10)));
+        assert!(narrow_fits(one(512, 128, 10)));
+        assert!(narrow_fits(one(1, 1024, 16)));
+        assert!(narrow_fits(one(1, 16384, 1)));
         // Too wide; B larger than the uniform block; batched; K = 0.
-        assert!(!narrow_fits(dims(128, 10, 512)));
-        assert!(!narrow_fits(dims(128, 10, 17)));
-        assert!(!narrow_fits(dims(1, 1025, 16)));
+        assert!(!narrow_fits(one(128, 10, 512)));
+        assert!(!narrow_fits(one(128, 10, 17)));
+        assert!(!narrow_fits(one(1, 1025, 16)));
         let batched = MatmulDims {
             batch: 2,
-            ..dims(8, 8, 8)
+            ..one(8, 8, 8)
         };
         assert!(!narrow_fits(batched));
-        assert!(!narrow_fits(dims(3, 0, 2)));
+        assert!(!narrow_fits(one(3, 0, 2)));
     }
 
     /// A row-major B reaches the narrow kernel's uniform block by a copy, a strided one
@@ -845,12 +856,7 @@ mod tests {
         let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 130 * 70]).unwrap();
         let a = matrix(130, 70, false);
         let (b_rows, b_cols) = (matrix(70, 10, false), matrix(70, 10, true));
-        let dims = MatmulDims {
-            batch: 1,
-            m: 130,
-            n: 10,
-            k: 70,
-        };
+        let dims = one(130, 70, 10);
         for (lb, want) in [(&b_rows, 1), (&b_cols, 2)] {
             let spent = dispatches_of(&ctx, || {
                 matmul_with(MatmulVariant::Narrow, &data, &a, &data, lb, dims, None).unwrap();
@@ -879,12 +885,7 @@ mod tests {
         };
         let a = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&[1f32; 64])).unwrap();
         let l = Layout::contiguous(&[1, 8, 8]);
-        let dims = MatmulDims {
-            batch: 1,
-            m: 8,
-            n: 8,
-            k: 8,
-        };
+        let dims = one(8, 8, 8);
         let run = || {
             matmul_with(MatmulVariant::Register, &a, &l, &a, &l, dims, None).unwrap();
         };
@@ -924,12 +925,7 @@ mod tests {
         let a = GpuStorage::new(&ctx, "test", 0).unwrap();
         let la = Layout::contiguous(&[1, 3, 0]);
         let lb = Layout::contiguous(&[1, 0, 2]);
-        let dims = MatmulDims {
-            batch: 1,
-            m: 3,
-            n: 2,
-            k: 0,
-        };
+        let dims = one(3, 0, 2);
         for variant in MatmulVariant::available(&ctx) {
             let out = matmul_with(variant, &a, &la, &a, &lb, dims, None).unwrap();
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(6).unwrap());

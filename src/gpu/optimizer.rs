@@ -12,10 +12,10 @@ const RMSPROP: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop");
 const SGD_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "sgd_textures");
 const RMSPROP_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop_textures");
 
-/// Parameters from this many elements up read their operands from textures where that pays
-/// (`GpuContext::texture_reads_pay`). On lavapipe (Mesa 22.3.6) a 784x512 update took 5.5 ms
-/// from storage buffers against 1.5 ms from textures plus 0.3 ms for the three copies; below
-/// this size the copies' fixed cost is a larger share and the gain too small to matter.
+/// Parameters from this many elements up read their operands from storage textures where that
+/// pays (`GpuContext::texture_reads_pay`). On lavapipe (Mesa 22.3.6) a 784x512 update took 5.5
+/// ms from storage buffers against 1.3–1.5 ms from textures plus 0.3 ms for the three copies;
+/// below this size the copies' fixed cost is a larger share and the gain too small to matter.
 const TEXTURE_MIN_ELEMENTS: usize = 1 << 16;
 
 /// Texels per texture row: 1024 elements, so that each row of the copy starts at a multiple
