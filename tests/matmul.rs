@@ -2,7 +2,7 @@
 #![allow(clippy::reversed_empty_ranges)]
 //! dot and matmul through the public API: the chapter's numbers, NumPy's shape rules, batched
 //! and non-contiguous operands, CPU-vs-GPU parity. (Each GPU variant is tested on the named
-//! edge cases in src/gpu/matmul.rs.)
+//! edge cases in src/gpu/matmul/mod.rs.)
 mod common;
 
 use proptest::prelude::*;

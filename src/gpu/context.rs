@@ -267,7 +267,7 @@ impl GpuContext {
     /// from the cache, which only compiles; while a choice is measured they run on the
     /// register kernel, or on the subgroup kernel once the measurement has compiled it
     /// (`serve_meanwhile`). All variants add along K in the same order, so the switches do
-    /// not change results (the edge-case tests in src/gpu/matmul.rs compare them exactly).
+    /// not change results (the edge-case tests in src/gpu/matmul/mod.rs compare them exactly).
     pub(crate) fn matmul_variant_now(self: &Arc<Self>) -> Result<MatmulVariant> {
         if let Some(v) = self.matmul_variant.get() {
             return Ok(*v);

@@ -6,8 +6,8 @@
 macro_rules! shader {
     ($($file:literal),+) => {
         concat!(
-            include_str!("../../shaders/prelude.wgsl"),
-            $(include_str!(concat!("../../shaders/", $file))),+
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/prelude.wgsl")),
+            $(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $file))),+
         )
     };
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::context::{GpuContext, Kernel, PooledTexture, Resource, INFO_WORDS};
+use super::context::{GpuContext, Kernel, Resource, INFO_WORDS};
 use super::{kernel, GpuStorage};
 use crate::layout::Layout;
 use crate::ops::{Epilogue, MatmulDims};
@@ -14,9 +14,10 @@ const TEXTURE_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_texture.wgsl"
 const NARROW_SOURCE: &str = shader!("matmul_common.wgsl", "matmul_narrow.wgsl");
 
 const NARROW_PACK: Kernel = kernel("matmul_narrow.wgsl", NARROW_SOURCE, "pack_narrow");
-const PACK: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_operand");
-const PACK_ROWS4: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_rows4");
-const PACK_COLUMNS4: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_columns4");
+/// The texture kernel for A stored by rows (`MatmulVariant::Texture`'s own is A by columns).
+const TEXTURE_ROWS: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "matmul_texture_rows");
+
+mod texture;
 
 /// The matmul kernels: two in `shaders/matmul.wgsl`, one each in `shaders/matmul_subgroup.wgsl`,
 /// `shaders/matmul_texture.wgsl` and `shaders/matmul_narrow.wgsl`.
@@ -114,7 +115,13 @@ impl MatmulVariant {
         let MatmulDims { batch, m, n, k } = dims;
         let side = ctx.limits.max_texture_dimension_2d as usize;
         match self {
-            MatmulVariant::Texture if batch != 1 || k == 0 || k.max(m / 4).max(n / 4) >= side => {
+            // A pack kernel's texture is K rows of a power of two of texels (of 4 columns).
+            MatmulVariant::Texture
+                if batch != 1
+                    || k == 0
+                    || k > side
+                    || m.div_ceil(4).max(n.div_ceil(4)).next_power_of_two() > side =>
+            {
                 MatmulVariant::Subgroup
             }
             MatmulVariant::Narrow if !narrow_fits(dims) => MatmulVariant::Register,
@@ -254,27 +261,28 @@ pub(crate) fn matmul_with(
         words.extend(b_side.0[first..first + count].iter().map(|&o| o as u32));
         words
     };
-    // The texture and narrow kernels take one matrix (see above), in one dispatch over
-    // operands prepared for them.
-    let one_matrix = |resources: &[(u32, Resource)]| {
-        ctx.dispatch_with(
-            variant.kernel(),
-            &info(0, 1),
-            resources,
-            (gx as u32, gy as u32, 1),
-        )
-    };
     if variant == MatmulVariant::Texture {
-        // A^T and B go into textures.
-        let a_packed = pack(first_operand, a_side.0[0], (k, rows), (a_side.2, a_side.1))?;
-        let b_packed = pack(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))?;
+        // A goes into a texture by columns (as A^T), or by rows where only those can be
+        // copied; B by rows.
+        let a_strides = (a_side.1, a_side.2);
+        let a_bytes = first_operand.buffer().size();
+        let (a_matrix, kernel) =
+            if texture::a_by_rows(ctx, a_bytes, a_side.0[0], (rows, k), a_strides) {
+                (((rows, k), a_strides), TEXTURE_ROWS)
+            } else {
+                (((k, rows), (a_side.2, a_side.1)), variant.kernel())
+            };
+        let a_op = texture::operand(first_operand, a_side.0[0], a_matrix.0, a_matrix.1)?;
+        let b_op = texture::operand(second_operand, b_side.0[0], (k, cols), (b_side.1, b_side.2))?;
+        let mut words = info(0, 1);
+        words[3..7].copy_from_slice(&[a_op.pitch, a_op.shift, b_op.pitch, b_op.shift]);
         let resources = [
             (3, Resource::Buffer(out.buffer())),
             (4, Resource::Buffer(bias_buffer)),
-            (5, Resource::Texture(&a_packed)),
-            (6, Resource::Texture(&b_packed)),
+            (5, Resource::Texture(&a_op.texture)),
+            (6, Resource::Texture(&b_op.texture)),
         ];
-        one_matrix(&resources)?;
+        ctx.dispatch_with(kernel, &words, &resources, (gx as u32, gy as u32, 1))?;
         return Ok(out);
     }
     if variant == MatmulVariant::Narrow {
@@ -306,7 +314,12 @@ pub(crate) fn matmul_with(
             (4, Resource::Buffer(bias_buffer)),
             (5, Resource::Buffer(block.buffer())),
         ];
-        one_matrix(&resources)?;
+        ctx.dispatch_with(
+            variant.kernel(),
+            &info(0, 1),
+            &resources,
+            (gx as u32, gy as u32, 1),
+        )?;
         return Ok(out);
     }
     // Each batch takes two words of the parameter block (its A and B offsets), so a long batch
@@ -345,55 +358,6 @@ fn narrow_fits(MatmulDims { batch, n, k, .. }: MatmulDims) -> bool {
     batch == 1 && (1..=16).contains(&n) && k > 0 && (k * n * 4) as u64 <= NARROW_BLOCK_BYTES
 }
 
-/// Packs the (rows x cols) matrix at `offset` in `x`, read through `strides`, into a texture
-/// laid out as shaders/matmul_texture.wgsl says: texel (i, r) holds columns 4i .. 4i+4 of row r.
-fn pack(
-    x: &GpuStorage,
-    offset: usize,
-    (rows, cols): (usize, usize),
-    strides: (isize, isize),
-) -> Result<PooledTexture<'_>> {
-    let ctx = &x.ctx;
-    let width = cols.div_ceil(4);
-    let texture = ctx.alloc_texture("matmul", width as u32, rows as u32)?;
-    // Rows of whole texels that lie where a copy can take them are copied, not run through a
-    // kernel: a copy runs no shader, while the kernel pays for every storage load (about 1.5 ms
-    // for a 784 x 512 weight matrix on lavapipe).
-    let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize / 4;
-    if strides.1 == 1
-        && strides.0 >= cols as isize
-        && (strides.0 as usize).is_multiple_of(align)
-        && cols.is_multiple_of(4)
-        && offset.is_multiple_of(4)
-    {
-        ctx.copy_to_texture(
-            x.buffer(),
-            offset as u64 * 4,
-            strides.0 as u32 * 4,
-            &texture,
-            0,
-            (width as u32, rows as u32),
-        );
-        return Ok(texture);
-    }
-    let info = [
-        cols as u32,
-        rows as u32,
-        offset as u32,
-        strides.0 as i32 as u32,
-        strides.1 as i32 as u32,
-    ];
-    let pack = pack_kernel(x.buffer().size(), offset, strides);
-    let resources = [
-        (pack.binding, Resource::Buffer(x.buffer())),
-        (7, Resource::Texture(&texture)),
-    ];
-    let groups_y = rows.div_ceil(pack.rows_per_invocation);
-    let workgroups = (width.div_ceil(64) as u32, groups_y as u32, 1);
-    ctx.dispatch_with(pack.kernel, &info, &resources, workgroups)?;
-    Ok(texture)
-}
-
 /// Picks the faster variant on this adapter: `TENSORGEARS_MATMUL` (a variant's name) when
 /// set, else the choice cached for this adapter, else one timed 256x256x256 product with each
 /// variant (after a warm-up run that compiles it). Measuring takes about 1.4–1.5 s on lavapipe,
@@ -419,34 +383,6 @@ pub(crate) fn choose_variant(ctx: &std::sync::Arc<GpuContext>) -> Result<MatmulV
     Ok(v)
 }
 
-/// A pack kernel, the binding it reads the matrix from, and the rows of the matrix each
-/// invocation packs.
-struct Pack {
-    kernel: Kernel,
-    binding: u32,
-    rows_per_invocation: usize,
-}
-
-/// The pack kernel for a matrix at `offset` with `strides` in a buffer of `bytes`: one of the
-/// two that load four floats at once where the layout allows (shaders/matmul_texture.wgsl),
-/// else `pack_operand`. A buffer under 16 bytes cannot be bound as vec4s.
-fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Pack {
-    let quads = bytes >= 16 && offset.is_multiple_of(4);
-    let quad_stride = |s: isize| s > 0 && (s as usize).is_multiple_of(4);
-    let (kernel, binding, rows_per_invocation) = if quads && cs == 1 && quad_stride(rs) {
-        (PACK_ROWS4, 8, 1)
-    } else if quads && rs == 1 && quad_stride(cs) {
-        (PACK_COLUMNS4, 8, 4)
-    } else {
-        (PACK, 1, 1)
-    };
-    Pack {
-        kernel,
-        binding,
-        rows_per_invocation,
-    }
-}
-
 /// Compiles the kernels a choice of `variant` runs, so that they are ready when the choice
 /// lands (on lavapipe about 1.1–1.3 s for the subgroup kernel, under 0.1 s for the texture
 /// kernel and its pack kernels): the
@@ -455,9 +391,10 @@ fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Pack {
 /// products, is compiled after the choice has landed (`compile_fallback`).
 fn compile(ctx: &GpuContext, variant: MatmulVariant) -> Result<()> {
     if variant == MatmulVariant::Texture {
-        for pack in [PACK, PACK_ROWS4, PACK_COLUMNS4] {
+        for pack in [texture::PACK, texture::PACK_ROWS4, texture::PACK_COLUMNS4] {
             ctx.pipeline(pack)?;
         }
+        ctx.pipeline(TEXTURE_ROWS)?;
     }
     ctx.pipeline(variant.kernel())?;
     if matches!(variant, MatmulVariant::Subgroup | MatmulVariant::Texture) {
@@ -723,71 +660,75 @@ mod tests {
         })
     }
 
-    /// Operands whose rows are whole 256-byte multiples reach the texture kernel by a copy
-    /// (A^T here is A's storage), the others through a pack kernel (A^T of untransposed A).
+    /// Which operands reach the texture kernel by a copy: those whose rows (A's rows or its
+    /// columns) are contiguous and start on whole texels, with the storage the copy reads
+    /// inside the buffer. The others go through a pack kernel: one more dispatch.
     #[test]
     fn texture_operands_copied_or_packed() {
+        // A by columns (its transposed storage), A by rows, B packed, A packed (rows of 10).
         check(128, 40, 192, true, false);
+        check(128, 40, 192, false, false);
         check(128, 40, 192, false, true);
+        check(128, 10, 192, false, false);
         let Some(ctx) = crate::gpu::test_context() else {
             return;
         };
         if !MatmulVariant::available(&ctx).contains(&MatmulVariant::Texture) {
-            eprintln!(
-                "DISPATCH COUNTS NOT CHECKED: no texture kernel on {}",
-                ctx.info.name
-            );
+            eprintln!("COPIES NOT CHECKED: no texture kernel on {}", ctx.info.name);
             return;
         }
+        let kb = 1 << 20;
+        // A (m x k) by rows only where its columns cannot be copied.
+        assert!(!texture::a_by_rows(&ctx, kb, 0, (128, 40), (1, 128)));
+        assert!(texture::a_by_rows(&ctx, kb, 0, (128, 40), (40, 1)));
+        assert!(!texture::a_by_rows(&ctx, kb, 0, (128, 10), (10, 1)));
+        // Exactly what a copy reads, 4 + 4 * 40 + 38 floats rounded up to 204, fits; a float
+        // less does not. An offset or a row stride off whole texels, rows that are not
+        // contiguous, or a span over twice the matrix, are packed; one row is copied whatever
+        // its stride.
+        let copies =
+            |bytes, offset, strides| texture::copies(&ctx, bytes, offset, (5, 38), strides);
+        assert!(copies(204 * 4, 4, (40, 1)));
+        assert!(!copies(203 * 4, 4, (40, 1)));
+        assert!(!copies(kb, 2, (40, 1)));
+        assert!(!copies(kb, 4, (42, 1)));
+        assert!(!copies(kb, 4, (1, 5)));
+        assert!(!copies(kb, 0, (400, 1)));
+        assert!(texture::copies(&ctx, kb, 0, (1, 38), (3, 1)));
         let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 128 * 40]).unwrap();
         let (a_rows, a_cols) = (matrix(128, 40, false), matrix(128, 40, true));
         let (b_rows, b_cols) = (matrix(40, 128, false), matrix(40, 128, true));
-        let dims = one(128, 40, 128);
+        let (a10, b10) = (matrix(128, 10, false), matrix(10, 128, false));
         // One product, plus one pack kernel per operand that is not copied; counted with other
         // threads' dispatches held back.
-        for (la, lb, want) in [
-            (&a_cols, &b_rows, 1),
-            (&a_rows, &b_rows, 2),
-            (&a_rows, &b_cols, 3),
+        for (la, lb, k, want) in [
+            (&a_cols, &b_rows, 40, 1),
+            (&a_rows, &b_rows, 40, 1),
+            (&a_rows, &b_cols, 40, 2),
+            (&a10, &b10, 10, 2),
         ] {
             let spent = dispatches_of(&ctx, || {
+                let dims = one(128, k, 128);
                 matmul_with(MatmulVariant::Texture, &data, la, &data, lb, dims, None).unwrap();
             });
             assert_eq!(spent, want, "{:?} {:?}", la.strides(), lb.strides());
         }
     }
 
-    /// The four-float pack kernels, at the edges they leave garbage in: a last texel part past
-    /// the matrix, and (for column loads) a last group of fewer than four rows.
-    #[test]
-    fn quad_packs_at_their_edges() {
-        let entry = |bytes, offset, strides| pack_kernel(bytes, offset, strides).kernel.entry;
-        assert_eq!(entry(4096, 0, (784, 1)), "pack_rows4");
-        assert_eq!(entry(4096, 8, (1, 784)), "pack_columns4");
-        assert_eq!(entry(4096, 2, (784, 1)), "pack_operand");
-        assert_eq!(entry(4096, 0, (10, 1)), "pack_operand");
-        assert_eq!(entry(4096, 0, (-4, 1)), "pack_operand");
-        assert_eq!(entry(12, 0, (4, 1)), "pack_operand");
-        // A^T of row-major A by column loads, M % 4 != 0; A^T of transposed A by row loads; B
-        // stored transposed by column loads, N % 4 != 0.
-        check(130, 20, 66, false, false);
-        check(132, 24, 66, true, true);
-        // A, 13 x 5, a column slice of a 13 x 8 matrix at offset 8: A^T's 5 rows (column loads,
-        // stride 8) leave a last group of one row. B, 5 x 37, a column slice of a 5 x 40
-        // matrix at offset 4: row loads, with 3 floats of the last texel past each row.
+    /// One (m x k) · (k x n) product of matrices stored at any offsets and strides, on the
+    /// register and texture kernels, against an f64 reference and against each other, bit for
+    /// bit.
+    fn check_stored(dims: MatmulDims, (a, la): (&[f32], Layout), (b, lb): (&[f32], Layout)) {
         let Some(ctx) = crate::gpu::test_context() else {
             return;
         };
-        let (m, k, n) = (13, 5, 37);
-        let stored = values(8 + m * 8, 3);
-        let b_stored = values(4 + k * 40, 4);
-        let la = Layout::new(vec![m, k], vec![8, 1], 8);
-        let lb = Layout::new(vec![k, n], vec![40, 1], 4);
-        assert_eq!(entry(4096, 8, (1, 8)), "pack_columns4");
-        assert_eq!(entry(4096, 4, (40, 1)), "pack_rows4");
-        let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&stored)).unwrap();
-        let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b_stored)).unwrap();
-        let dims = one(m, k, n);
+        let MatmulDims { m, n, k, .. } = dims;
+        let element = |x: &[f32], l: &Layout, i: usize, j: usize| {
+            let s = l.strides();
+            x[(l.offset() as isize + i as isize * s[0] + j as isize * s[1]) as usize] as f64
+        };
+        let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(a)).unwrap();
+        let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(b)).unwrap();
         let mut results = vec![];
         for variant in [MatmulVariant::Register, MatmulVariant::Texture] {
             if !MatmulVariant::available(&ctx).contains(&variant) {
@@ -799,7 +740,7 @@ mod tests {
             for i in 0..m {
                 for j in 0..n {
                     let want: f64 = (0..k)
-                        .map(|p| stored[8 + i * 8 + p] as f64 * b_stored[4 + p * 40 + j] as f64)
+                        .map(|p| element(a, &la, i, p) * element(b, &lb, p, j))
                         .sum();
                     let g = got[i * n + j] as f64;
                     assert!(
@@ -813,6 +754,60 @@ mod tests {
         if let [r, t] = &results[..] {
             assert!(r == t, "Register and Texture disagree");
         }
+    }
+
+    /// Copied operands at their edges: slices at an offset whose rows are longer than the
+    /// matrix's (A by rows, 13 x 12 in a 16-float pitch; B 12 x 37 in a 40-float pitch, the
+    /// copy ending at the buffer's last texel), spans that end part-way along a texture row,
+    /// and K = 12 (a K % 8 tail of 4).
+    #[test]
+    fn texture_copies_at_their_edges() {
+        let (m, k, n) = (13, 12, 37);
+        let a = values(8 + m * 16, 3);
+        let b = values(4 + k * 40, 4);
+        if let Some(ctx) = crate::gpu::test_context() {
+            let bytes = |x: &[f32]| (x.len() * 4) as u64;
+            assert!(texture::a_by_rows(&ctx, bytes(&a), 8, (m, k), (16, 1)));
+            assert!(texture::copies(&ctx, bytes(&b), 4, (k, n), (40, 1)));
+        }
+        let la = Layout::new(vec![m, k], vec![16, 1], 8);
+        let lb = Layout::new(vec![k, n], vec![40, 1], 4);
+        check_stored(one(m, k, n), (&a, la), (&b, lb));
+    }
+
+    /// The four-float pack kernels, at the edges they leave garbage in: a last texel part past
+    /// the matrix, and (for column loads) a last group of fewer than four rows.
+    #[test]
+    fn quad_packs_at_their_edges() {
+        let entry =
+            |bytes, offset, strides| texture::pack_kernel(bytes, offset, strides).kernel.entry;
+        assert_eq!(entry(4096, 0, (784, 1)), "pack_rows4");
+        assert_eq!(entry(4096, 8, (1, 784)), "pack_columns4");
+        assert_eq!(entry(4096, 2, (784, 1)), "pack_operand");
+        assert_eq!(entry(4096, 0, (10, 1)), "pack_operand");
+        assert_eq!(entry(4096, 0, (-4, 1)), "pack_operand");
+        assert_eq!(entry(12, 0, (4, 1)), "pack_operand");
+        // B stored transposed, by column loads, N % 4 != 0.
+        check(130, 20, 66, false, true);
+        check(132, 24, 66, true, true);
+        // A, 37 x 5, whose columns are 400 floats apart from offset 4: too sparse to copy, so
+        // A^T packs by row loads with 3 floats of each row's last texel past the matrix. B,
+        // 5 x 13, stored transposed with rows 8 floats apart from offset 8: column loads,
+        // with a last group of one row.
+        let (m, k, n) = (37, 5, 13);
+        let a = values(4 + k * 400, 3);
+        let b = values(8 + n * 8, 4);
+        if let Some(ctx) = crate::gpu::test_context() {
+            let bytes = |x: &[f32]| (x.len() * 4) as u64;
+            assert!(!texture::copies(&ctx, bytes(&a), 4, (k, m), (400, 1)));
+            assert!(!texture::a_by_rows(&ctx, bytes(&a), 4, (m, k), (1, 400)));
+            assert!(!texture::copies(&ctx, bytes(&b), 8, (k, n), (1, 8)));
+        }
+        assert_eq!(entry(4096, 4, (400, 1)), "pack_rows4");
+        assert_eq!(entry(4096, 8, (1, 8)), "pack_columns4");
+        let la = Layout::new(vec![m, k], vec![1, 400], 4);
+        let lb = Layout::new(vec![k, n], vec![1, 8], 8);
+        check_stored(one(m, k, n), (&a, la), (&b, lb));
     }
 
     #[test]
