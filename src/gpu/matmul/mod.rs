@@ -161,7 +161,7 @@ pub(crate) fn matmul(
         MatmulVariant::Subgroup | MatmulVariant::Texture if narrow_fits(dims) => {
             MatmulVariant::Narrow
         }
-        MatmulVariant::Texture if !texture_pays(dims) => MatmulVariant::Subgroup,
+        MatmulVariant::Texture if !texture_pays(a, la, b, lb, dims) => MatmulVariant::Subgroup,
         v => v,
     };
     matmul_with(variant, a, la, b, lb, dims, bias)
@@ -337,15 +337,42 @@ pub(crate) fn matmul_with(
     Ok(out)
 }
 
-/// Whether a product is large enough for packing its operands into textures to pay. Set with
-/// the earlier 64x64 sampled-texture kernel on lavapipe: a 1-float pack cost about 4 ns per
-/// float of A and B (a storage load each, measured by the probe in BENCHMARKS.md) and that
-/// kernel saved about 0.075 ns per multiply-add over the subgroup kernel (measured at
-/// 128x784x512), so packing paid from m n / (m + n) = 53: 128x512 (102) does, 128x10 (9) does
-/// not. The current kernel and 4-float packs save more, so the bound is conservative; it has
-/// not been measured again.
-fn texture_pays(MatmulDims { m, n, .. }: MatmulDims) -> bool {
-    m * n >= 64 * (m + n)
+/// Whether putting the operands into textures pays, on lavapipe, against the subgroup kernel:
+/// always where both are copied (the texture kernel was as fast or faster from 8x8x8 to
+/// 1x784x512, measured in BENCHMARKS.md), and where a pack kernel runs, from m n / (m + n) =
+/// 64: a pack dispatch costs about 0.1 ms however small the matrix (32x10x32 and 20x30x40
+/// with A packed ran 0.1 ms slower than on the subgroup kernel).
+fn texture_pays(
+    a: &GpuStorage,
+    la: &Layout,
+    b: &GpuStorage,
+    lb: &Layout,
+    dims: MatmulDims,
+) -> bool {
+    let MatmulDims { batch, m, n, k } = dims;
+    if m * n >= 64 * (m + n) {
+        return true;
+    }
+    let nb = la.shape().len() - 2;
+    let (sa, sb) = (la.strides(), lb.strides());
+    let a_strides = (sa[nb], sa[nb + 1]);
+    let a_bytes = a.buffer().size();
+    let ctx = &a.ctx;
+    batch == 1
+        && (texture::copies(
+            ctx,
+            a_bytes,
+            la.offset(),
+            (k, m),
+            (a_strides.1, a_strides.0),
+        ) || texture::a_by_rows(ctx, a_bytes, la.offset(), (m, k), a_strides))
+        && texture::copies(
+            ctx,
+            b.buffer().size(),
+            lb.offset(),
+            (k, n),
+            (sb[nb], sb[nb + 1]),
+        )
 }
 
 /// Bytes of the narrow kernel's uniform block (`bn` in shaders/matmul_narrow.wgsl), the most
@@ -754,6 +781,33 @@ mod tests {
         if let [r, t] = &results[..] {
             assert!(r == t, "Register and Texture disagree");
         }
+    }
+
+    /// Small products take the texture kernel only where neither operand needs a pack kernel.
+    #[test]
+    fn texture_pays_for_small_products_only_when_copied() {
+        let Some(ctx) = crate::gpu::test_context() else {
+            return;
+        };
+        let data = GpuStorage::upload(&ctx, "test", &[0; 4 * 784 * 512]).unwrap();
+        let pays = |m, k, n, a_t, b_t| {
+            texture_pays(
+                &data,
+                &matrix(m, k, a_t),
+                &data,
+                &matrix(k, n, b_t),
+                one(m, k, n),
+            )
+        };
+        assert!(pays(8, 8, 8, false, false));
+        assert!(pays(1, 784, 512, false, false));
+        assert!(pays(32, 32, 32, true, false));
+        // A's rows of 10 and 30 floats, B's columns: packed.
+        assert!(!pays(32, 10, 32, false, false));
+        assert!(!pays(20, 30, 40, false, false));
+        assert!(!pays(20, 32, 40, false, true));
+        // Large enough to pay for its packs.
+        assert!(pays(128, 10, 512, false, true));
     }
 
     /// Copied operands at their edges: slices at an offset whose rows are longer than the
