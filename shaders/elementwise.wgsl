@@ -101,6 +101,29 @@ fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
     out[i] = apply_binary(info(2), a[input_index(0u, i)], b[input_index(1u, i)]);
 }
 
+// `binary` four elements at a time, for inputs that are both contiguous, start on whole
+// vec4s, and have a multiple of 4 elements (the launcher checks): on CPU-emulated adapters
+// every storage access is a loop over the SIMD lanes, so one 16-byte access costs about what
+// a 4-byte one does. The inputs' offsets are info words as for `binary`, in floats.
+@group(0) @binding(4) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> out4: array<vec4<f32>>;
+
+@compute @workgroup_size(256)
+fn binary4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+    let i = folded_index(wg, nwg, lid, WG);
+    if (i >= info(0) / 4u) {
+        return;
+    }
+    let rank = info(1);
+    let op = info(2);
+    let x = a4[info(HDR + rank) / 4u + i];
+    let y = b4[info(HDR + rank + rank + 2u) / 4u + i];
+    out4[i] = vec4<f32>(apply_binary(op, x.x, y.x), apply_binary(op, x.y, y.y),
+                        apply_binary(op, x.z, y.z), apply_binary(op, x.w, y.w));
+}
+
 @compute @workgroup_size(256)
 fn fill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

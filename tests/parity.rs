@@ -68,3 +68,40 @@ proptest! {
         common::parity(&[&x], "powf int", |t| t[0].powf(3.0)).unwrap();
     }
 }
+
+/// Same-shape contiguous operands take a kernel that works four elements at a time where both
+/// start on whole vec4s and the length is a multiple of 4, and the one-element kernel
+/// elsewhere: views at offsets 4 and 8 (rows of 4 and 8), at offsets 2 and 6 (rows of 2 and
+/// 6), and lengths 4, 6 and 12. ReLU's gradient, which training runs this way, included.
+#[test]
+fn binary_ops_at_vec4_edges() {
+    use tensorgears::s;
+    let a = data(&[3, 12], 7, false);
+    let b = data(&[3, 12], 8, true);
+    let cases: [(&str, fn(&Tensor) -> tensorgears::Result<Tensor>); 6] = [
+        ("whole", |t| Ok(t.clone())),
+        ("rows 1..3", |t| t.slice(s![1..3, ..])),
+        ("offset 4", |t| t.reshape(&[9, 4])?.slice(s![1..4, ..])),
+        ("offset 2", |t| t.reshape(&[18, 2])?.slice(s![1..7, ..])),
+        ("offset 6, six", |t| t.reshape(&[6, 6])?.slice(s![1..2, ..])),
+        ("four", |t| t.reshape(&[9, 4])?.slice(s![8..9, ..])),
+    ];
+    for (what, view) in cases {
+        let on = |t: &[Tensor]| -> tensorgears::Result<(Tensor, Tensor)> {
+            Ok((view(&t[0])?, view(&t[1])?))
+        };
+        common::parity(&[&a, &b], what, |t| {
+            let (x, y) = on(t)?;
+            x.add(&y)?.mul(&y)?.div(&y)?.sub(&x)?.maximum(&x)
+        })
+        .unwrap();
+        // d relu(x) / dx at x, through autograd: the incoming gradient where x > 0.
+        common::parity(&[&a, &b], &format!("{what} relu'"), |t| {
+            let (x, y) = on(t)?;
+            let w = tensorgears::Var::new(x);
+            let grads = w.as_tensor().relu()?.mul(&y)?.sum()?.backward()?;
+            Ok(grads.get(&w).expect("a gradient for w").clone())
+        })
+        .unwrap();
+    }
+}

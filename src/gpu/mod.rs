@@ -43,6 +43,7 @@ const fn kernel(file: &'static str, source: &'static str, entry: &'static str) -
 
 const UNARY: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "unary");
 const BINARY: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "binary");
+const BINARY4: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "binary4");
 const FILL: Kernel = kernel("elementwise.wgsl", ELEMENTWISE, "fill");
 const STRIDED_COPY: Kernel = kernel("copy.wgsl", COPY, "strided_copy");
 
@@ -217,13 +218,14 @@ pub(crate) fn binary(
         lhs_layout.shape(),
         &[lhs_layout, rhs_layout],
     );
-    launch(
-        &lhs.ctx,
-        BINARY,
-        &info,
-        &[(1, lhs.buffer()), (2, rhs.buffer()), (3, out.buffer())],
-        n,
-    )?;
+    let quads = |l: &Layout| l.is_contiguous() && l.offset().is_multiple_of(4);
+    if n.is_multiple_of(4) && quads(lhs_layout) && quads(rhs_layout) {
+        let buffers = [(4, lhs.buffer()), (5, rhs.buffer()), (6, out.buffer())];
+        launch(&lhs.ctx, BINARY4, &info, &buffers, n / 4)?;
+    } else {
+        let buffers = [(1, lhs.buffer()), (2, rhs.buffer()), (3, out.buffer())];
+        launch(&lhs.ctx, BINARY, &info, &buffers, n)?;
+    }
     Ok(out)
 }
 
