@@ -78,7 +78,8 @@ fn binary_ops_at_vec4_edges() {
     use tensorgears::s;
     let a = data(&[3, 12], 7, false);
     let b = data(&[3, 12], 8, true);
-    let cases: [(&str, fn(&Tensor) -> tensorgears::Result<Tensor>); 6] = [
+    type View = fn(&Tensor) -> tensorgears::Result<Tensor>;
+    let cases: [(&str, View); 6] = [
         ("whole", |t| Ok(t.clone())),
         ("rows 1..3", |t| t.slice(s![1..3, ..])),
         ("offset 4", |t| t.reshape(&[9, 4])?.slice(s![1..4, ..])),
