@@ -262,8 +262,9 @@ impl GpuContext {
     }
 
     /// The kernel for the next product. Compiling the subgroup kernel takes about a second on
-    /// lavapipe, and measuring the choice about 1.4–1.5 s, longer than a first call should wait, so where they are candidates the choice runs on a background thread and
-    /// the register kernel serves the first product. Later products wait for a choice read
+    /// lavapipe, and measuring the choice about 1.4–1.5 s, longer than a first call should
+    /// wait, so where they are candidates the choice runs on a background thread and the
+    /// register kernel serves the first product. Later products wait for a choice read
     /// from the cache, which only compiles; while a choice is measured they run on the
     /// register kernel, or on the subgroup kernel once the measurement has compiled it
     /// (`serve_meanwhile`). All variants add along K in the same order, so the switches do
@@ -494,45 +495,55 @@ impl GpuContext {
         Ok(made)
     }
 
-    /// Records a copy of `rows` rows of `width` texels, from row `first_row` of the texture on,
-    /// from `buffer`, where they start at byte `offset` and lie `bytes_per_row` apart (a
-    /// multiple of `wgpu::COPY_BYTES_PER_ROW_ALIGNMENT`; `offset` a multiple of the 16-byte
-    /// texel).
+    /// Records a copy of `texels` texels (16 bytes each) from `buffer`, from byte `offset` on (a
+    /// multiple of 16), into `texture` texel after texel along its rows, whose width must be a
+    /// multiple of 16 texels (a copy's rows start on 256-byte boundaries): the whole rows in
+    /// one copy, then the part of the last row in another, since the buffer may end before a
+    /// whole last row would.
     pub(crate) fn copy_to_texture(
         &self,
         buffer: &wgpu::Buffer,
         offset: u64,
-        bytes_per_row: u32,
         texture: &wgpu::TextureView,
-        first_row: u32,
-        (width, rows): (u32, u32),
+        texels: u32,
     ) {
+        let width = texture.texture().width();
+        let (whole, rest) = (texels / width, texels % width);
         let mut pending = self.pending_when_not_timing();
-        pending.encoder(&self.device).copy_buffer_to_texture(
-            wgpu::TexelCopyBufferInfo {
-                buffer,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset,
-                    bytes_per_row: Some(bytes_per_row),
-                    rows_per_image: None,
+        let encoder = pending.encoder(&self.device);
+        let mut copy = |offset: u64, first_row: u32, (cols, rows): (u32, u32)| {
+            encoder.copy_buffer_to_texture(
+                wgpu::TexelCopyBufferInfo {
+                    buffer,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset,
+                        bytes_per_row: Some(width * 16),
+                        rows_per_image: None,
+                    },
                 },
-            },
-            wgpu::TexelCopyTextureInfo {
-                texture: texture.texture(),
-                mip_level: 0,
-                origin: wgpu::Origin3d {
-                    x: 0,
-                    y: first_row,
-                    z: 0,
+                wgpu::TexelCopyTextureInfo {
+                    texture: texture.texture(),
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: first_row,
+                        z: 0,
+                    },
+                    aspect: wgpu::TextureAspect::All,
                 },
-                aspect: wgpu::TextureAspect::All,
-            },
-            wgpu::Extent3d {
-                width,
-                height: rows,
-                depth_or_array_layers: 1,
-            },
-        );
+                wgpu::Extent3d {
+                    width: cols,
+                    height: rows,
+                    depth_or_array_layers: 1,
+                },
+            );
+        };
+        if whole > 0 {
+            copy(offset, 0, (width, whole));
+        }
+        if rest > 0 {
+            copy(offset + whole as u64 * width as u64 * 16, whole, (rest, 1));
+        }
     }
 
     /// Records a copy of `bytes` bytes from `source`, from byte `offset` on, to the start of

@@ -87,34 +87,11 @@ fn texture_rows(ctx: &GpuContext, len: usize) -> Option<usize> {
         .then_some(rows)
 }
 
-/// A pooled texture of `rows` rows holding the first `len` elements of `x`: the whole rows in
-/// one copy, then the part of the last row.
+/// A pooled texture of `rows` rows holding the first `len` elements of `x`.
 fn to_texture(x: &GpuStorage, len: usize, rows: usize) -> Result<PooledTexture<'_>> {
     let ctx = &x.ctx;
     let texture = ctx.alloc_texture("optimizer", TEXTURE_WIDTH as u32, rows as u32)?;
-    let texels = len / 4;
-    let (full, rest) = (texels / TEXTURE_WIDTH, texels % TEXTURE_WIDTH);
-    let row_bytes = (TEXTURE_WIDTH * 16) as u32;
-    if full > 0 {
-        ctx.copy_to_texture(
-            x.buffer(),
-            0,
-            row_bytes,
-            &texture,
-            0,
-            (TEXTURE_WIDTH as u32, full as u32),
-        );
-    }
-    if rest > 0 {
-        ctx.copy_to_texture(
-            x.buffer(),
-            (full * TEXTURE_WIDTH * 16) as u64,
-            row_bytes,
-            &texture,
-            full as u32,
-            (rest as u32, 1),
-        );
-    }
+    ctx.copy_to_texture(x.buffer(), 0, &texture, (len / 4) as u32);
     Ok(texture)
 }
 

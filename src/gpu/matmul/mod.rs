@@ -355,24 +355,14 @@ fn texture_pays(
     }
     let nb = la.shape().len() - 2;
     let (sa, sb) = (la.strides(), lb.strides());
-    let a_strides = (sa[nb], sa[nb + 1]);
-    let a_bytes = a.buffer().size();
-    let ctx = &a.ctx;
+    let copies = |x: &GpuStorage, offset, matrix, strides| {
+        texture::copies(&a.ctx, x.buffer().size(), offset, matrix, strides)
+    };
+    // A goes in by columns (as A^T) or by rows, whichever copies; B by rows.
     batch == 1
-        && (texture::copies(
-            ctx,
-            a_bytes,
-            la.offset(),
-            (k, m),
-            (a_strides.1, a_strides.0),
-        ) || texture::a_by_rows(ctx, a_bytes, la.offset(), (m, k), a_strides))
-        && texture::copies(
-            ctx,
-            b.buffer().size(),
-            lb.offset(),
-            (k, n),
-            (sb[nb], sb[nb + 1]),
-        )
+        && (copies(a, la.offset(), (k, m), (sa[nb + 1], sa[nb]))
+            || copies(a, la.offset(), (m, k), (sa[nb], sa[nb + 1])))
+        && copies(b, lb.offset(), (k, n), (sb[nb], sb[nb + 1]))
 }
 
 /// Bytes of the narrow kernel's uniform block (`bn` in shaders/matmul_narrow.wgsl), the most

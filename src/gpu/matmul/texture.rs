@@ -57,19 +57,29 @@ pub(super) fn copies(
     copy_shape(ctx, bytes, offset, (rows, cols), strides).is_some()
 }
 
-/// The texture a copy of the matrix needs: the span of storage from its first texel to its
-/// last one, cut into rows of a power of two of texels (at least 16, a copy's 256-byte row
-/// alignment). `None` where the matrix's rows are not contiguous or do not start on whole
-/// texels, where the span runs past the buffer's end (whose last texel a copy could not
-/// take), where the span is over twice the matrix (a slice of a much larger one: packing
-/// reads less), or where no texture the adapter allows holds it.
+/// What a copy of a matrix takes: `texels` texels of storage from its first texel to its
+/// last, into a texture of `width` x `height` texels; row r of the matrix starts `pitch`
+/// texels after row r - 1.
+struct CopyShape {
+    width: u32,
+    height: u32,
+    pitch: u32,
+    texels: u32,
+}
+
+/// How the matrix is copied: the span of storage from its first texel to its last one, cut
+/// into rows of a power of two of texels (at least 16, a copy's 256-byte row alignment).
+/// `None` where the matrix's rows are not contiguous or do not start on whole texels, where
+/// the span runs past the buffer's end (whose last texel a copy could not take), where the
+/// span is over twice the matrix (a slice of a much larger one: packing reads less), or where
+/// no texture the adapter allows holds it.
 fn copy_shape(
     ctx: &GpuContext,
     bytes: u64,
     offset: usize,
     (rows, cols): (usize, usize),
     (rs, cs): (isize, isize),
-) -> Option<(u32, u32, u32)> {
+) -> Option<CopyShape> {
     let pitch = if rows == 1 {
         0
     } else {
@@ -78,8 +88,7 @@ fn copy_shape(
     if (cs != 1 && cols > 1) || !offset.is_multiple_of(4) || !pitch.is_multiple_of(4) {
         return None;
     }
-    let span = (rows - 1) * pitch + cols;
-    let texels = span.div_ceil(4);
+    let texels = ((rows - 1) * pitch + cols).div_ceil(4);
     if (offset + 4 * texels) as u64 * 4 > bytes || texels > 2 * rows * cols.div_ceil(4) + 16 {
         return None;
     }
@@ -91,11 +100,12 @@ fn copy_shape(
     if width > side {
         return None;
     }
-    Some((
-        width as u32,
-        texels.div_ceil(width) as u32,
-        (pitch / 4) as u32,
-    ))
+    Some(CopyShape {
+        width: width as u32,
+        height: texels.div_ceil(width) as u32,
+        pitch: (pitch / 4) as u32,
+        texels: u32::try_from(texels).ok()?,
+    })
 }
 
 fn copied<'a>(
@@ -105,28 +115,15 @@ fn copied<'a>(
     strides: (isize, isize),
 ) -> Result<Option<Operand<'a>>> {
     let ctx = &x.ctx;
-    let Some((width, height, pitch)) =
-        copy_shape(ctx, x.buffer().size(), offset, (rows, cols), strides)
-    else {
+    let Some(shape) = copy_shape(ctx, x.buffer().size(), offset, (rows, cols), strides) else {
         return Ok(None);
     };
-    let texture = ctx.alloc_texture("matmul", width, height)?;
-    let texels = ((rows - 1) * pitch as usize * 4 + cols).div_ceil(4) as u32;
-    // Whole rows of the texture in one copy, then what is left of the span: the buffer may
-    // end before the texture's last row does.
-    let (whole, rest) = (texels / width, texels % width);
-    let start = offset as u64 * 4;
-    if whole > 0 {
-        ctx.copy_to_texture(x.buffer(), start, width * 16, &texture, 0, (width, whole));
-    }
-    if rest > 0 {
-        let at = start + whole as u64 * width as u64 * 16;
-        ctx.copy_to_texture(x.buffer(), at, width * 16, &texture, whole, (rest, 1));
-    }
+    let texture = ctx.alloc_texture("matmul", shape.width, shape.height)?;
+    ctx.copy_to_texture(x.buffer(), offset as u64 * 4, &texture, shape.texels);
     Ok(Some(Operand {
         texture,
-        pitch,
-        shift: width.trailing_zeros(),
+        pitch: shape.pitch,
+        shift: shape.width.trailing_zeros(),
     }))
 }
 
