@@ -20,11 +20,33 @@ use std::time::Instant;
 /// Rows of C per workgroup in the product kernels; 32 columns, 4 per lane.
 const ROWS: usize = 16;
 
+const TEXTURE_SHADER: &str = include_str!("../shaders/matmul_texture.wgsl");
+
+/// The K loop's helpers as shaders/matmul_texture.wgsl defines them: from the comment before
+/// `struct Steps` up to the by-rows broadcasts, so that the probe times the library's code.
+fn kernel_helpers() -> Result<&'static str, Box<dyn Error>> {
+    let start = TEXTURE_SHADER.find("// The A values of one row");
+    let end = TEXTURE_SHADER.find("// A stored by rows");
+    match (start, end) {
+        (Some(a), Some(b)) if a < b => Ok(&TEXTURE_SHADER[a..b]),
+        _ => Err(
+            "shaders/matmul_texture.wgsl no longer has the helpers this probe times \
+                  (`struct Steps` .. `from_lanes`)"
+                .into(),
+        ),
+    }
+}
+
 /// The product kernel: `k` steps along K for a 512-column C, both operands in textures 128
 /// texels wide. `a_read`/`b_read` name the functions that give A's and B's texels, `spread`
 /// how A values reach every lane; `store` is the epilogue.
-fn product(k: usize, a_read: &str, b_read: &str, spread: &str, store: Store) -> String {
-    let mut s = String::from(PRODUCT_PRELUDE);
+fn product(
+    helpers: &str,
+    k: usize,
+    (a_read, b_read, spread): (&str, &str, &str),
+    store: Store,
+) -> String {
+    let mut s = String::from(PRODUCT_PRELUDE) + helpers;
     s += "@compute @workgroup_size(8, 1, 1)\n";
     s += "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {\n";
     s += "    let lane = lid.x;\n    let row0 = wg.y * 16u;\n    let col = wg.x * 32u + 4u * lane;\n";
@@ -89,31 +111,13 @@ enum Store {
     Nothing,
 }
 
+/// The bindings and operand reads of the product kernels. The K loop's own helpers (`Steps`,
+/// `B8`, `steps8`, `from_lanes`) are the library's, taken from its shader (`kernel_helpers`).
 const PRODUCT_PRELUDE: &str = r#"
 @group(0) @binding(0) var at: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(1) var bt: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> outf: array<f32>;
-struct Steps { s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, s6: f32, s7: f32, }
-struct B8 {
-    b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>,
-    b4: vec4<f32>, b5: vec4<f32>, b6: vec4<f32>, b7: vec4<f32>,
-}
-fn steps8(acc: vec4<f32>, a: Steps, b: B8) -> vec4<f32> {
-    var s = fma(vec4<f32>(a.s0), b.b0, acc);
-    s = fma(vec4<f32>(a.s1), b.b1, s);
-    s = fma(vec4<f32>(a.s2), b.b2, s);
-    s = fma(vec4<f32>(a.s3), b.b3, s);
-    s = fma(vec4<f32>(a.s4), b.b4, s);
-    s = fma(vec4<f32>(a.s5), b.b5, s);
-    s = fma(vec4<f32>(a.s6), b.b6, s);
-    return fma(vec4<f32>(a.s7), b.b7, s);
-}
-fn from_lanes(x: f32) -> Steps {
-    return Steps(subgroupBroadcast(x, 0u), subgroupBroadcast(x, 1u), subgroupBroadcast(x, 2u),
-        subgroupBroadcast(x, 3u), subgroupBroadcast(x, 4u), subgroupBroadcast(x, 5u),
-        subgroupBroadcast(x, 6u), subgroupBroadcast(x, 7u));
-}
 fn in_lane(x: f32) -> Steps {
     return Steps(x, x + 1.0, x + 2.0, x + 3.0, x + 4.0, x + 5.0, x + 6.0, x + 7.0);
 }
@@ -128,7 +132,7 @@ fn b_register(i: u32) -> vec4<f32> { return vec4<f32>(f32(i), 0.5, 0.25, 0.125);
 /// all as the 512³ product's, on the same grid. A product's multiply does not depend on its
 /// accumulator; but with `c += x * k` the shader compiler hoists or factors the products, so
 /// these chains are the closest register-only stand-in found.
-fn chains(acc: usize) -> String {
+fn chains(helpers: &str, acc: usize) -> String {
     let iters = 512 * ROWS * 4 / (4 * acc * 8);
     let mut body = String::new();
     for i in 0..acc {
@@ -143,7 +147,7 @@ fn chains(acc: usize) -> String {
         .collect();
     let sum: Vec<String> = (0..acc).map(|i| format!("c{i}")).collect();
     format!(
-        "{PRODUCT_PRELUDE}
+        "{PRODUCT_PRELUDE}{helpers}
 @compute @workgroup_size(8, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {{
     let x = vec4<f32>(0.999, 0.998, 0.997, 0.996) + vec4<f32>(f32(lid.x) * 1e-6);
@@ -224,47 +228,55 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (out, outf) = (buffer(), buffer());
     let product_flops = |k: usize| 2.0 * 512.0 * 512.0 * k as f64;
     let grid = (512 / 32, 512 / ROWS as u32);
-    let sources: Vec<(String, f64, String)> = vec![
+    let helpers = kernel_helpers()?;
+    let as_is = ("a_texel", "b_texel", "from_lanes");
+    let products = [
         (
-            "texture kernel's K loop, 512x512x512".into(),
-            product_flops(512),
-            product(512, "a_texel", "b_texel", "from_lanes", Store::Vec4),
+            "texture kernel's K loop, 512x512x512",
+            512,
+            as_is,
+            Store::Vec4,
         ),
         (
-            "  B from registers, not textures".into(),
-            product_flops(512),
-            product(512, "a_texel", "b_register", "from_lanes", Store::Vec4),
+            "  B from registers, not textures",
+            512,
+            ("a_texel", "b_register", "from_lanes"),
+            Store::Vec4,
         ),
         (
-            "  A from registers, no broadcasts".into(),
-            product_flops(512),
-            product(512, "a_register", "b_texel", "in_lane", Store::Vec4),
+            "  A from registers, no broadcasts",
+            512,
+            ("a_register", "b_texel", "in_lane"),
+            Store::Vec4,
         ),
         (
-            "texture kernel, 512x128x512, C as store4 stores it".into(),
-            product_flops(128),
-            product(128, "a_texel", "b_texel", "from_lanes", Store::Floats),
+            "texture kernel, 512x128x512, C as store4 stores it",
+            128,
+            as_is,
+            Store::Floats,
         ),
         (
-            "  the same, C stored a vec4 at a time".into(),
-            product_flops(128),
-            product(128, "a_texel", "b_texel", "from_lanes", Store::Vec4),
+            "  the same, C stored a vec4 at a time",
+            128,
+            as_is,
+            Store::Vec4,
         ),
-        (
-            "  the same, C not stored".into(),
-            product_flops(128),
-            product(128, "a_texel", "b_texel", "from_lanes", Store::Nothing),
-        ),
-    ]
-    .into_iter()
-    .chain([2, 4, 6].map(|acc| {
-        (
-            format!("multiply-add chains only, {acc} vec4 accumulators"),
-            product_flops(512),
-            chains(acc),
-        )
-    }))
-    .collect();
+        ("  the same, C not stored", 128, as_is, Store::Nothing),
+    ];
+    let sources: Vec<(String, f64, String)> = products
+        .into_iter()
+        .map(|(name, k, reads, store)| {
+            let source = product(helpers, k, reads, store);
+            (name.to_string(), product_flops(k), source)
+        })
+        .chain([2, 4, 6].map(|acc| {
+            (
+                format!("multiply-add chains only, {acc} vec4 accumulators"),
+                product_flops(512),
+                chains(helpers, acc),
+            )
+        }))
+        .collect();
     let mut kernels: Vec<Kernel> = sources
         .into_iter()
         .map(|(name, flops, source)| {

@@ -41,8 +41,8 @@ fn rmsprop(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
 // s four elements at a time, for adapters where such a load is far cheaper than a storage-buffer
 // load: on lavapipe a buffer load compiles to a loop over the SIMD lanes and a storage-texture
 // load to a few instructions per lane (a sampled texture's load is a call), while buffer stores
-// stay cheap. The launcher copies the three buffers into the
-// textures first (src/gpu/optimizer.rs). Texel (x, y) holds elements 4 (y width + x) .. + 4;
+// cost less than texture stores. The launcher copies the three buffers into the textures
+// first (src/gpu/optimizer.rs). Texel (x, y) holds elements 4 (y width + x) .. + 4;
 // the element count is a multiple of 4.
 // info: as above, and [4] the textures' width in texels.
 @group(0) @binding(4) var<storage, read_write> w4: array<vec4<f32>>;

@@ -543,6 +543,7 @@ mod tests {
             MatmulVariant::Register,
             MatmulVariant::Tiled,
             MatmulVariant::Subgroup,
+            MatmulVariant::Texture,
         ] {
             std::fs::write(&path, format!("{}\n", v.name())).expect("write");
             assert_eq!(read_cached(&path), Some(v));
@@ -576,6 +577,32 @@ mod tests {
         }
     }
 
+    /// A · B in f64 by a plain triple loop over the matrices' storage, read through the last
+    /// two strides and the offset of each layout: C row-major.
+    fn reference(
+        a: &[f32],
+        la: &Layout,
+        b: &[f32],
+        lb: &Layout,
+        (m, k, n): (usize, usize, usize),
+    ) -> Vec<f64> {
+        let element = |x: &[f32], l: &Layout, i: usize, j: usize| {
+            let s = &l.strides()[l.strides().len() - 2..];
+            x[(l.offset() as isize + i as isize * s[0] + j as isize * s[1]) as usize] as f64
+        };
+        let mut c = Vec::with_capacity(m * n);
+        for i in 0..m {
+            for j in 0..n {
+                c.push(
+                    (0..k)
+                        .map(|p| element(a, la, i, p) * element(b, lb, p, j))
+                        .sum(),
+                );
+            }
+        }
+        c
+    }
+
     /// `a` is (m, k) and `b` is (k, n), each given with its strides, so transposed storage
     /// is exercised too.
     fn check(m: usize, k: usize, n: usize, a_t: bool, b_t: bool) {
@@ -594,8 +621,7 @@ mod tests {
         let gbias = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&long)).unwrap();
         let la = matrix(m, k, a_t);
         let lb = matrix(k, n, b_t);
-        let at = |i: usize, p: usize| a[if a_t { p * m + i } else { i * k + p }] as f64;
-        let bt = |p: usize, j: usize| b[if b_t { j * k + p } else { p * n + j }] as f64;
+        let products = reference(&a, &la, &b, &lb, (m, k, n));
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&a)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(&b)).unwrap();
         let dims = one(m, k, n);
@@ -620,7 +646,7 @@ mod tests {
             }
             for i in 0..m {
                 for j in 0..n {
-                    let dot: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
+                    let dot = products[i * n + j];
                     let z = dot + long[2 * n - 2 * j] as f64;
                     let want = match e {
                         None => dot,
@@ -740,10 +766,7 @@ mod tests {
             return;
         };
         let MatmulDims { m, n, k, .. } = dims;
-        let element = |x: &[f32], l: &Layout, i: usize, j: usize| {
-            let s = l.strides();
-            x[(l.offset() as isize + i as isize * s[0] + j as isize * s[1]) as usize] as f64
-        };
+        let products = reference(a, &la, b, &lb, (m, k, n));
         let ga = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(a)).unwrap();
         let gb = GpuStorage::upload(&ctx, "test", bytemuck::cast_slice(b)).unwrap();
         let mut results = vec![];
@@ -756,9 +779,7 @@ mod tests {
             let got: Vec<f32> = bytemuck::pod_collect_to_vec(&out.read_bytes(m * n).unwrap());
             for i in 0..m {
                 for j in 0..n {
-                    let want: f64 = (0..k)
-                        .map(|p| element(a, &la, i, p) * element(b, &lb, p, j))
-                        .sum();
+                    let want = products[i * n + j];
                     let g = got[i * n + j] as f64;
                     assert!(
                         (g - want).abs() < 1e-4,
