@@ -1,36 +1,23 @@
-// Element-wise kernels over strided, broadcast inputs.
+// Element-wise kernels over strided, broadcast inputs: p.views[0] and p.views[1] are the
+// inputs, walked in p.shape by strided_index (shaders/strided.wgsl); the output is contiguous.
+// p.scalar is the scalar of add_scalar, mul_scalar and powf, and fill's value.
 //
-// info (binding 0) layout, all u32:
-//   [0] n output elements   [1] rank   [2] op code   [3] scalar (f32 bits)
-//   [4..8) unused
-//   [8 .. 8+rank)          output shape
-//   then per input k:      offset, contiguous flag, strides[rank] (i32 bits)
-// Broadcast axes have stride 0, so one walk serves every op. The output is contiguous.
+// The op is an override constant, fixed when the launcher builds the pipeline (one pipeline
+// per op, src/gpu/elementwise.rs), so each kernel holds only its own op's code. An op code
+// with no case here gives NaN, never its input: a missing case fails every parity test of
+// that op (the every-op test in src/gpu/elementwise/tests.rs runs them all).
 
-// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
+@group(0) @binding(0) var<uniform> p: StridedParams;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-const HDR: u32 = 8u;
-const WG: u32 = 256u;
+// The op's code: UnaryOp::code or BinaryOp::code (src/ops.rs).
+override OP: u32 = 0u;
 
-fn input_index(k: u32, idx: u32) -> u32 {
-    let rank = info(1);
-    let base = HDR + rank + k * (rank + 2u);
-    let off = info(base);
-    if (info(base + 1u) == 1u) {
-        return off + idx;
-    }
-    var rem = idx;
-    var o = i32(off);
-    for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info(HDR + u32(d));
-        let c = rem % dim;
-        rem = rem / dim;
-        o = o + i32(c) * bitcast<i32>(info(base + 2u + u32(d)));
-    }
-    return u32(o);
+const WG: u32 = 256u;
+fn nan() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
 }
 
 // NumPy's power: a negative base with an integral exponent keeps its sign rule; x^0 is 1.
@@ -42,7 +29,7 @@ fn power(x: f32, y: f32) -> f32 {
         return pow(x, y);
     }
     if (y != floor(y)) {
-        return bitcast<f32>(0x7fc00000u); // NaN, as for a negative base in NumPy
+        return nan(); // as for a negative base in NumPy
     }
     let m = pow(-x, y);
     if (abs(y % 2.0) == 1.0) {
@@ -51,85 +38,82 @@ fn power(x: f32, y: f32) -> f32 {
     return m;
 }
 
-fn apply_unary(op: u32, x: f32, s: f32) -> f32 {
-    switch op {
-        case 0u: { return x; }
+fn apply_unary(x: f32, s: f32) -> f32 {
+    switch OP {
         case 1u: { return max(x, 0.0); }
         case 2u: { return x + s; }
         case 3u: { return x * s; }
         case 4u: { return power(x, s); }
         case 5u: { return exp(x); }
         case 6u: {
-            if (x < 0.0) { return bitcast<f32>(0x7fc00000u); }
+            if (x < 0.0) { return nan(); }
             if (x == 0.0) { return bitcast<f32>(0xff800000u); }
             return log(x);
         }
-        default: { return x; }
+        default: { return nan(); }
     }
 }
 
-fn apply_binary(op: u32, x: f32, y: f32) -> f32 {
-    switch op {
-        case 0u: { return x + y; }
-        case 1u: { return x - y; }
-        case 2u: { return x * y; }
-        case 3u: { return x / y; }
-        case 4u: { return max(x, y); }
-        case 5u: { return select(0.0, 1.0, x >= y); }
-        case 6u: { return select(0.0, x, y > 0.0); }
-        default: { return x; }
+fn apply_binary(x: f32, y: f32) -> f32 {
+    switch OP {
+        case 1u: { return x + y; }
+        case 2u: { return x - y; }
+        case 3u: { return x * y; }
+        case 4u: { return x / y; }
+        case 5u: { return max(x, y); }
+        case 6u: { return select(0.0, 1.0, x >= y); }
+        case 7u: { return select(0.0, x, y > 0.0); }
+        default: { return nan(); }
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn unary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
     let i = folded_index(wg, nwg, lid, WG);
-    if (i >= info(0)) {
+    if (i >= p.shape.len) {
         return;
     }
-    out[i] = apply_unary(info(2), a[input_index(0u, i)], bitcast<f32>(info(3)));
+    out[i] = apply_unary(a[strided_index(0u, i)], p.scalar);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn binary(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
     let i = folded_index(wg, nwg, lid, WG);
-    if (i >= info(0)) {
+    if (i >= p.shape.len) {
         return;
     }
-    out[i] = apply_binary(info(2), a[input_index(0u, i)], b[input_index(1u, i)]);
+    out[i] = apply_binary(a[strided_index(0u, i)], b[strided_index(1u, i)]);
 }
 
 // `binary` four elements at a time, for inputs that are both contiguous, start on whole
 // vec4s, and have a multiple of 4 elements (the launcher checks): on CPU-emulated adapters
 // every storage access is a loop over the SIMD lanes, so one 16-byte access costs about what
-// a 4-byte one does. The inputs' offsets are info words as for `binary`, in floats.
+// a 4-byte one does. The views' offsets are in floats, as for `binary`.
 @group(0) @binding(4) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> out4: array<vec4<f32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn binary4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
     let i = folded_index(wg, nwg, lid, WG);
-    if (i >= info(0) / 4u) {
+    if (i >= p.shape.len / 4u) {
         return;
     }
-    let rank = info(1);
-    let op = info(2);
-    let x = a4[info(HDR + rank) / 4u + i];
-    let y = b4[info(HDR + rank + rank + 2u) / 4u + i];
-    out4[i] = vec4<f32>(apply_binary(op, x.x, y.x), apply_binary(op, x.y, y.y),
-                        apply_binary(op, x.z, y.z), apply_binary(op, x.w, y.w));
+    let x = a4[p.views[0].offset / 4u + i];
+    let y = b4[p.views[1].offset / 4u + i];
+    out4[i] = vec4<f32>(apply_binary(x.x, y.x), apply_binary(x.y, y.y),
+                        apply_binary(x.z, y.z), apply_binary(x.w, y.w));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn fill(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let i = folded_index(wg, nwg, lid, WG);
-    if (i >= info(0)) {
+    if (i >= p.shape.len) {
         return;
     }
-    out[i] = bitcast<f32>(info(3));
+    out[i] = p.scalar;
 }

@@ -2,20 +2,29 @@
 // Each row is shifted by its maximum before exp, so logits of ±1e4 stay finite. A label not
 // below `classes` makes its row NaN (the caller validates labels where that is cheap).
 //
-// info: [0] batch  [1] classes
+// folded_index: shaders/prelude.wgsl.
 
-// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
+struct LossParams {
+    batch: u32,
+    classes: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: LossParams;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> grad: array<f32>;
 
 const NAN_BITS: u32 = 0x7fc00000u;
-var<workgroup> partial: array<f32, 256>;
+const WG: u32 = 256u;
+const ROWS_WG: u32 = 64u;
+var<workgroup> partial: array<f32, WG>;
 
 // Row maximum and log of the shifted sum of exponentials.
 fn row_stats(r: u32) -> vec2<f32> {
-    let classes = info(1);
+    let classes = p.classes;
     let base = r * classes;
     var m = logits[base];
     for (var j = 1u; j < classes; j = j + 1u) {
@@ -29,12 +38,12 @@ fn row_stats(r: u32) -> vec2<f32> {
 }
 
 // The mean loss, in one workgroup: rows are strided over the invocations, then folded as a tree.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn forward(@builtin(local_invocation_index) lid: u32) {
-    let batch = info(0);
-    let classes = info(1);
+    let batch = p.batch;
+    let classes = p.classes;
     var acc = 0.0;
-    for (var r = lid; r < batch; r = r + 256u) {
+    for (var r = lid; r < batch; r = r + WG) {
         let label = labels[r];
         if (label >= classes) {
             acc = acc + bitcast<f32>(NAN_BITS);
@@ -45,7 +54,7 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
     }
     partial[lid] = acc;
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s = s / 2u) {
+    for (var s = WG / 2u; s > 0u; s = s / 2u) {
         if (lid < s) {
             partial[lid] = partial[lid] + partial[lid + s];
         }
@@ -57,12 +66,12 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
 }
 
 // d(loss)/d(logits) = grad * (softmax - onehot) / batch, one invocation per row.
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS_WG)
 fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_index) lid: u32) {
-    let r = folded_index(wg, nwg, lid, 64u);
-    let batch = info(0);
-    let classes = info(1);
+    let r = folded_index(wg, nwg, lid, ROWS_WG);
+    let batch = p.batch;
+    let classes = p.classes;
     if (r >= batch) {
         return;
     }
@@ -81,12 +90,12 @@ fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
 
 // How many rows have their largest logit (the first, among ties) at the label, in one
 // workgroup: the accuracy counter of a training loop, read back only when it is shown.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn correct(@builtin(local_invocation_index) lid: u32) {
-    let batch = info(0);
-    let classes = info(1);
+    let batch = p.batch;
+    let classes = p.classes;
     var acc = 0.0;
-    for (var r = lid; r < batch; r = r + 256u) {
+    for (var r = lid; r < batch; r = r + WG) {
         let base = r * classes;
         var best = 0u;
         for (var j = 1u; j < classes; j = j + 1u) {
@@ -98,7 +107,7 @@ fn correct(@builtin(local_invocation_index) lid: u32) {
     }
     partial[lid] = acc;
     workgroupBarrier();
-    for (var s = 128u; s > 0u; s = s / 2u) {
+    for (var s = WG / 2u; s > 0u; s = s / 2u) {
         if (lid < s) {
             partial[lid] = partial[lid] + partial[lid + s];
         }

@@ -1,13 +1,7 @@
 // Batched matrix products C[z] = A[z] · B[z] over strided operands (a transposed or sliced
 // operand is read in place, never copied). C is contiguous (batch, M, N).
 //
-// info (binding 0), u32:
-//   [0] M  [1] N  [2] K  [3] batches in this dispatch
-//   [4] A row stride  [5] A column stride  [6] B row stride  [7] B column stride   (i32 bits)
-//   [8] first batch of this dispatch   [9] C row stride  [10] C column stride
-//   [11..15) the epilogue (bias and relu): shaders/matmul_common.wgsl   [15] unused
-//   (the launcher may compute C^T = B^T · A^T into C's buffer by swapping the C strides)
-//   [16 .. 16+nb) A offset per batch, [16+nb .. 16+2nb) B offset per batch
+// The parameter block, the operands and the epilogue: shaders/matmul_common.wgsl.
 //
 // Two variants with the same contract:
 //   matmul_register: each invocation keeps an 8x8 block of C in registers and reads A and B
@@ -19,17 +13,6 @@
 //     slices of 16 along K; each invocation keeps a 4x4 block. For real GPUs, where global
 //     memory traffic dominates and workgroup memory is cheap.
 
-// info(i), the parameter block at binding 0: shaders/prelude.wgsl. The operands a, b, c and
-// the epilogue: shaders/matmul_common.wgsl.
-
-fn a_offset(z: u32) -> i32 {
-    return bitcast<i32>(info(16u + z));
-}
-
-fn b_offset(z: u32) -> i32 {
-    return bitcast<i32>(info(16u + info(3) + z));
-}
-
 // Rows come from the workgroup id alone, so every invocation of a workgroup reads the same
 // A elements; invocation i owns columns i, i + 64, ..., i + 448 of an 8 x 512 block, so
 // neighbouring invocations read neighbouring elements of B.
@@ -38,14 +21,14 @@ const RN: u32 = 512u;
 
 @compute @workgroup_size(64, 1, 1)
 fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info(0);
-    let n = info(1);
-    let k = info(2);
+    let m = p.m;
+    let n = p.n;
+    let k = p.k;
     let z = wg.z;
-    let a_rs = bitcast<i32>(info(4));
-    let a_cs = bitcast<i32>(info(5));
-    let b_rs = bitcast<i32>(info(6));
-    let b_cs = bitcast<i32>(info(7));
+    let a_rs = p.a_row_stride;
+    let a_cs = p.a_col_stride;
+    let b_rs = p.b_row_stride;
+    let b_cs = p.b_col_stride;
     let row = wg.y * RM;
     let col = wg.x * RN + lid.x;
     // Out-of-range rows and columns read a valid element and are never written, so the K loop
@@ -75,7 +58,7 @@ fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
         ka = ka + a_cs;
         kb = kb + b_rs;
     }
-    let base = (info(8) + z) * m * n;
+    let base = (p.first_batch + z) * m * n;
     for (var i = 0u; i < RM; i = i + 1u) {
         if (row + i < m) {
             store_row(base, row + i, col, n, lo[i], 64u);
@@ -85,8 +68,8 @@ fn matmul_register(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
 }
 
 fn store_row(base: u32, r: u32, col: u32, n: u32, v: vec4<f32>, step: u32) {
-    let c_rs = info(9);
-    let c_cs = info(10);
+    let c_rs = p.c_row_stride;
+    let c_cs = p.c_col_stride;
     for (var j = 0u; j < 4u; j = j + 1u) {
         let cc = col + j * step;
         if (cc < n) {
@@ -110,14 +93,14 @@ var<workgroup> b_tile: array<f32, 1024>; // [BK][TILE]: b_tile[kk * TILE + c]
 
 @compute @workgroup_size(16, 16, 1)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info(0);
-    let n = info(1);
-    let k = info(2);
+    let m = p.m;
+    let n = p.n;
+    let k = p.k;
     let z = wg.z;
-    let a_rs = bitcast<i32>(info(4));
-    let a_cs = bitcast<i32>(info(5));
-    let b_rs = bitcast<i32>(info(6));
-    let b_cs = bitcast<i32>(info(7));
+    let a_rs = p.a_row_stride;
+    let a_cs = p.a_col_stride;
+    let b_rs = p.b_row_stride;
+    let b_cs = p.b_col_stride;
     let ao = a_offset(z);
     let bo = b_offset(z);
     let row0 = wg.y * TILE;
@@ -161,6 +144,6 @@ fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
         }
         workgroupBarrier();
     }
-    let base = (info(8) + z) * m * n;
+    let base = (p.first_batch + z) * m * n;
     store_block(base, row0 + lid.y, col0 + lid.x, m, n, acc0, acc1, acc2, acc3, 16u);
 }

@@ -8,65 +8,47 @@
 // costs a loop over the SIMD lanes, and each B row read serves four rows. It sums along K in
 // the same order as the other kernels, so all give the same bits.
 //
-// info: [0] M [1] N [2] K [4] A row stride [5] A column stride [9] C row stride
-// [10] C column stride [11..15) the epilogue [16] A offset (shaders/matmul.wgsl lists them).
-// info(i): shaders/prelude.wgsl. a, c, the epilogue and store4: shaders/matmul_common.wgsl.
+// The parameter block (m, n, k, A's strides and its offset for batch 0, C's strides and the
+// epilogue), a, c, the epilogue and store4: shaders/matmul_common.wgsl. The kernel that packs a
+// strided B into the block: shaders/matmul_pack.wgsl.
 
 @group(0) @binding(5) var<uniform> bn: array<vec4<f32>, 4096>;
-
-// Copies B (K x N, read through its strides, from `b`) into the block, row-major, for B that
-// one buffer copy cannot move there.
-// info: [0] K  [1] N  [2] B offset  [3] B row stride  [4] B column stride   (i32 bits)
-@group(0) @binding(6) var<storage, read_write> block: array<f32>;
-
-// 256 threads a workgroup, as `launch` in src/gpu/mod.rs counts them.
-@compute @workgroup_size(256, 1, 1)
-fn pack_narrow(@builtin(global_invocation_id) id: vec3<u32>) {
-    let n = info(1u);
-    if (id.x >= info(0u) * n) {
-        return;
-    }
-    let p = id.x / n;
-    let j = id.x % n;
-    block[id.x] = b[bitcast<i32>(info(2u)) + i32(p) * bitcast<i32>(info(3u))
-        + i32(j) * bitcast<i32>(info(4u))];
-}
 
 fn b_at(i: u32) -> f32 {
     return bn[i >> 2u][i & 3u];
 }
 
-// B[p, j .. j+4], the columns past the last read as the last (they are never stored).
-fn b4(p: u32, j: u32, n: u32) -> vec4<f32> {
+// B[row, j .. j+4], the columns past the last read as the last (they are never stored).
+fn b4(row: u32, j: u32, n: u32) -> vec4<f32> {
     let last = n - 1u;
-    let r = p * n;
+    let r = row * n;
     return vec4<f32>(b_at(r + min(j, last)), b_at(r + min(j + 1u, last)),
                      b_at(r + min(j + 2u, last)), b_at(r + min(j + 3u, last)));
 }
 
 @compute @workgroup_size(8, 1, 1)
 fn matmul_narrow(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info(0u);
-    let n = info(1u);
-    let k = info(2u);
+    let m = p.m;
+    let n = p.n;
+    let k = p.k;
     // Lane l owns rows l, l + 8, l + 16 and l + 24 of the workgroup's 32, so that each B row
     // it loads serves four rows of C. Rows past the edge read the last row's A and store
     // nothing.
     let row = wg.y * 32u + lid.x;
-    let a0 = bitcast<i32>(info(16u));
-    let a_rs = bitcast<i32>(info(4u));
-    let a_cs = bitcast<i32>(info(5u));
+    let a0 = a_offset(0u);
+    let a_rs = p.a_row_stride;
+    let a_cs = p.a_col_stride;
     let a_row0 = a0 + i32(min(row + 0u, m - 1u)) * a_rs;
     let a_row1 = a0 + i32(min(row + 8u, m - 1u)) * a_rs;
     let a_row2 = a0 + i32(min(row + 16u, m - 1u)) * a_rs;
     let a_row3 = a0 + i32(min(row + 24u, m - 1u)) * a_rs;
     var acc: array<vec4<f32>, 16>;
-    for (var p = 0u; p < k; p = p + 1u) {
-        let b0 = b4(p, 0u, n);
-        let b1 = b4(p, 4u, n);
-        let b2 = b4(p, 8u, n);
-        let b3 = b4(p, 12u, n);
-        let ap = i32(p) * a_cs;
+    for (var kk = 0u; kk < k; kk = kk + 1u) {
+        let b0 = b4(kk, 0u, n);
+        let b1 = b4(kk, 4u, n);
+        let b2 = b4(kk, 8u, n);
+        let b3 = b4(kk, 12u, n);
+        let ap = i32(kk) * a_cs;
         let s0 = vec4<f32>(a[a_row0 + ap]);
         acc[0] = fma(s0, b0, acc[0]);
         acc[1] = fma(s0, b1, acc[1]);

@@ -12,24 +12,23 @@
 // constant: one dynamic index puts the whole array in memory, with a masked store per lane on
 // every update, and the kernel runs 3x slower.
 
-// info(i), the parameter block at binding 0: shaders/prelude.wgsl. The operands a, b, c and
-// the epilogue: shaders/matmul_common.wgsl.
+// The parameter block, the operands a, b, c and the epilogue: shaders/matmul_common.wgsl.
 
 const LANES: u32 = 8u;
 const TM: u32 = 64u;
 
 @compute @workgroup_size(8, 1, 1)
 fn matmul_subgroup(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let m = info(0u);
-    let n = info(1u);
-    let k = info(2u);
+    let m = p.m;
+    let n = p.n;
+    let k = p.k;
     let z = wg.z;
-    let a_rs = bitcast<i32>(info(4u));
-    let a_cs = bitcast<i32>(info(5u));
-    let b_rs = bitcast<i32>(info(6u));
-    let b_cs = bitcast<i32>(info(7u));
-    let ao = bitcast<i32>(info(16u + z));
-    let bo = bitcast<i32>(info(16u + info(3u) + z));
+    let a_rs = p.a_row_stride;
+    let a_cs = p.a_col_stride;
+    let b_rs = p.b_row_stride;
+    let b_cs = p.b_col_stride;
+    let ao = a_offset(z);
+    let bo = b_offset(z);
     let lane = lid.x;
     let row0 = wg.y * TM;
     let col = wg.x * (8u * LANES) + 8u * lane;
@@ -262,7 +261,7 @@ fn matmul_subgroup(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocati
         ka = ka + a_cs;
         kb = kb + b_rs;
     }
-    let base = (info(8u) + z) * m * n;
+    let base = (p.first_batch + z) * m * n;
     let bias_lo = column_bias4(col);
     let bias_hi = column_bias4(col + 4u);
     store4(base, row0 + 0u, col, acc[0], bias_lo);

@@ -21,86 +21,13 @@
 // values reach the other lanes by subgroupBroadcast. Each accumulator sums along K in order,
 // as every matmul kernel does, so all give the same bits.
 //
-// info words: [0] M [1] N [2] K [3] A's pitch [4] log2 of A's texture width [5] B's pitch
-// [6] log2 of B's texture width [9] C row stride [10] C column stride, and the epilogue's
-// [11..15) (shaders/matmul_common.wgsl); one matrix per dispatch, the launcher sends batches
-// to the subgroup kernel. The pack kernels' words are below.
-// info(i): shaders/prelude.wgsl. c, the epilogue and store4: shaders/matmul_common.wgsl.
+// The parameter block (m, n, k, a_pitch, a_shift, b_pitch, b_shift, C's strides and the
+// epilogue), c, the epilogue and store4: shaders/matmul_common.wgsl. One matrix per dispatch:
+// the launcher sends batches to the subgroup kernel. The pack kernels that fill the textures
+// where a copy cannot: shaders/matmul_pack.wgsl.
 
 @group(0) @binding(5) var at: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(6) var bt: texture_storage_2d<rgba32float, read>;
-@group(0) @binding(7) var packed: texture_storage_2d<rgba32float, write>;
-
-// Packs a (rows x cols) matrix X read from `a` (binding 1) into `packed`: texel (x, r) holds
-// X[r, 4x .. 4x+4], zeros past the last column. Texels past the last one of a row are left
-// as they are: the product reads none of them.
-// info: [0] cols  [1] rows  [2] offset  [3] row stride  [4] column stride   (i32 bits)
-@compute @workgroup_size(64, 1, 1)
-fn pack_operand(@builtin(global_invocation_id) id: vec3<u32>) {
-    let cols = info(0u);
-    let x = id.x;
-    let r = id.y;
-    if (x * 4u >= cols || r >= info(1u)) {
-        return;
-    }
-    let base = bitcast<i32>(info(2u)) + i32(r) * bitcast<i32>(info(3u));
-    let cs = bitcast<i32>(info(4u));
-    var t = vec4<f32>(0.0);
-    for (var j = 0u; j < 4u; j = j + 1u) {
-        let col = x * 4u + j;
-        if (col < cols) {
-            t[j] = a[base + i32(col) * cs];
-        }
-    }
-    textureStore(packed, vec2<u32>(x, r), t);
-}
-
-// pack_operand with one 4-float storage load per texel rather than four 1-float ones, for the
-// layouts that allow it (the launcher checks; a storage load is the pack's whole cost on
-// lavapipe). Same info words; offset and the strides used are multiples of 4 and not negative.
-//   pack_rows4: X's rows are contiguous (column stride 1); one load per texel.
-//   pack_columns4: X's columns are contiguous (row stride 1); each invocation loads four
-//   columns of four rows and writes the four texels of those rows.
-// The components of a texel past X's last column, and past its last row in a column load,
-// hold whatever follows in the buffer (past its end, whatever the bounds checks give):
-// matmul_texture stores nothing they feed.
-@group(0) @binding(8) var<storage, read> a4: array<vec4<f32>>;
-
-@compute @workgroup_size(64, 1, 1)
-fn pack_rows4(@builtin(global_invocation_id) id: vec3<u32>) {
-    let x = id.x;
-    let r = id.y;
-    if (x * 4u >= info(0u) || r >= info(1u)) {
-        return;
-    }
-    textureStore(packed, vec2<u32>(x, r), a4[(info(2u) + r * info(3u)) / 4u + x]);
-}
-
-@compute @workgroup_size(64, 1, 1)
-fn pack_columns4(@builtin(global_invocation_id) id: vec3<u32>) {
-    let x = id.x;
-    let r = id.y * 4u;
-    let rows = info(1u);
-    if (x * 4u >= info(0u) || r >= rows) {
-        return;
-    }
-    let cs = info(4u) / 4u;
-    let at = (info(2u) + r) / 4u + 4u * x * cs;
-    let c0 = a4[at];
-    let c1 = a4[at + cs];
-    let c2 = a4[at + 2u * cs];
-    let c3 = a4[at + 3u * cs];
-    textureStore(packed, vec2<u32>(x, r), vec4<f32>(c0.x, c1.x, c2.x, c3.x));
-    if (r + 1u < rows) {
-        textureStore(packed, vec2<u32>(x, r + 1u), vec4<f32>(c0.y, c1.y, c2.y, c3.y));
-    }
-    if (r + 2u < rows) {
-        textureStore(packed, vec2<u32>(x, r + 2u), vec4<f32>(c0.z, c1.z, c2.z, c3.z));
-    }
-    if (r + 3u < rows) {
-        textureStore(packed, vec2<u32>(x, r + 3u), vec4<f32>(c0.w, c1.w, c2.w, c3.w));
-    }
-}
 
 // The A values of one row of the block at 8 successive steps along K, the same in every lane.
 struct Steps {
@@ -158,15 +85,15 @@ fn from_pair3(t: vec4<f32>) -> Steps {
         subgroupBroadcast(t.z, 7u), subgroupBroadcast(t.w, 7u));
 }
 
-// Texel i of an operand, counting along the texture's rows, which are 2^info[4] (A) or
-// 2^info[6] (B) texels wide.
+// Texel i of an operand, counting along the texture's rows, which are 2^a_shift (A) or
+// 2^b_shift (B) texels wide.
 fn a_texel(i: u32) -> vec4<f32> {
-    let shift = info(4u);
+    let shift = p.a_shift;
     return textureLoad(at, vec2<u32>(i & ((1u << shift) - 1u), i >> shift));
 }
 
 fn b_texel(i: u32) -> vec4<f32> {
-    let shift = info(6u);
+    let shift = p.b_shift;
     return textureLoad(bt, vec2<u32>(i & ((1u << shift) - 1u), i >> shift));
 }
 
@@ -183,11 +110,11 @@ fn matmul_texture_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invo
 // One 16 x 32 block of C. `a_rows` (a constant in each entry point, so the compiler drops the
 // other branch): A is stored by rows, else by columns.
 fn block(a_rows: bool, wg: vec3<u32>, lane: u32) {
-    let m = info(0u);
-    let n = info(1u);
-    let k = info(2u);
-    let a_pitch = info(3u);
-    let b_pitch = info(5u);
+    let m = p.m;
+    let n = p.n;
+    let k = p.k;
+    let a_pitch = p.a_pitch;
+    let b_pitch = p.b_pitch;
     let row0 = wg.y * 16u;
     let col = wg.x * 32u + 4u * lane;
     // Rows and columns past the edge are clamped to the last one: they are read but never

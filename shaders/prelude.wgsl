@@ -1,19 +1,14 @@
 // What every kernel shares; the launchers put this file in front of each kernel file
-// (`shader!` in src/gpu/mod.rs), so a compile error's line numbers count from here.
+// (`shader!` in src/gpu/kernels.rs), so a compile error's line numbers count from here.
 //
-// The parameter block: shapes, strides, offsets, op codes, scalars, as 256 u32 words
-// (INFO_WORDS in src/gpu/context.rs), read through info(i). A uniform block rather than a
-// storage buffer: on CPU-emulated adapters a uniform load at a constant index is one scalar
-// load, where a storage load costs a loop over the SIMD lanes.
-@group(0) @binding(0) var<uniform> info_words: array<vec4<u32>, 64>;
-
-fn info(i: u32) -> u32 {
-    return info_words[i >> 2u][i & 3u];
-}
+// Each kernel family declares its parameter block at binding 0 as a uniform struct mirrored by
+// a #[repr(C)] Rust struct (src/gpu/params.rs checks the two against each other). A uniform
+// block rather than a storage buffer: on CPU-emulated adapters a uniform load at a constant
+// offset is one scalar load, where a storage load costs a loop over the SIMD lanes.
 
 // The index of an invocation in a one-dimensional launch of workgroups of `size`, which the
 // host folds over x and y when they exceed one dimension's limit (`fold_workgroups` in
-// src/gpu/context.rs).
+// src/gpu/runtime/recorder.rs).
 fn folded_index(wg: vec3<u32>, nwg: vec3<u32>, lid: u32, size: u32) -> u32 {
     return (wg.y * nwg.x + wg.x) * size + lid;
 }

@@ -8,35 +8,44 @@
 // host runs the kernel again on the (R, chunks) partials, so a sum of 2^25 elements never runs
 // through one long serial accumulator.
 //
-// info (binding 0), u32:
-//   [0] R  [1] L  [2] chunks per row  [3] op (0 sum, 1 max, 2 argmax)  [4] axis stride (i32)
-//   [5] 1 when src_idx holds indices from an earlier pass   [6..8) unused
-//   [8] rank of the row layout, [9 .. 9+rank) its shape, then its offset and strides (i32)
+// The row layout is p.shape (R rows) and p.views[0], walked by strided_index
+// (shaders/strided.wgsl); the rest of the parameter block is ReduceParams below.
 
-// info(i), the parameter block at binding 0, and folded_index: shaders/prelude.wgsl.
+struct ReduceParams {
+    shape: Shape,
+    views: array<View, 1>,
+    // Elements per row, and workgroups per row (`reduce`).
+    len: u32,
+    chunks: u32,
+    // 0 sum, 1 max, 2 argmax: ReduceOp::code in src/ops.rs.
+    op: u32,
+    // Elements between neighbours along the reduced axis.
+    axis_stride: i32,
+    // 1 when src_idx holds indices from an earlier pass.
+    indexed: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: ReduceParams;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src_idx: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst_idx: array<u32>;
 
 const WG: u32 = 256u;
-const PER: u32 = 16u;
+const ROWS_WG: u32 = 64u;
+// Elements each invocation of `reduce` folds before the tree: set by the launcher, which
+// counts a workgroup's chunk of a row as WG * PER.
+override PER: u32 = 16u;
 const NO_INDEX: u32 = 0xffffffffu;
 
 var<workgroup> vals: array<f32, 256>;
 var<workgroup> idxs: array<u32, 256>;
 
 fn row_offset(r: u32) -> i32 {
-    let rank = info(8);
-    let strides = 9u + rank + 1u;
-    var rem = r;
-    var o = i32(info(9u + rank));
-    for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
-        let dim = info(9u + u32(d));
-        o = o + i32(rem % dim) * bitcast<i32>(info(strides + u32(d)));
-        rem = rem / dim;
-    }
-    return o;
+    return i32(strided_index(0u, r));
 }
 
 // Argmax keeps the first index among equal maxima, as NumPy does.
@@ -44,13 +53,13 @@ fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
     return w > v || (w == v && j < i);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
-    let rows = info(0);
-    let len = info(1);
-    let chunks = info(2);
-    let op = info(3);
+    let rows = p.shape.len;
+    let len = p.len;
+    let chunks = p.chunks;
+    let op = p.op;
     let id = wg.y * nwg.x + wg.x;
     let row = id / chunks;
     let chunk = id % chunks;
@@ -58,7 +67,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
         return; // uniform for the whole workgroup
     }
     let base = row_offset(row);
-    let stride = bitcast<i32>(info(4));
+    let stride = p.axis_stride;
     var acc = 0.0;
     if (op != 0u) {
         acc = bitcast<f32>(0xff800000u); // -inf, the identity of max
@@ -76,7 +85,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
                 acc = max(acc, v);
             } else {
                 var i = j;
-                if (info(5) == 1u) {
+                if (p.indexed == 1u) {
                     i = src_idx[at];
                 }
                 if (better(acc, acc_i, v, i)) {
@@ -114,16 +123,16 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
 // bias gradient, 512 rows of 128, took 15 ms that way on lavapipe). Neighbouring invocations
 // read neighbouring rows, which for a sum over axis 0 are neighbouring elements. The op is
 // tested once, outside the loop: a branch inside it would run every arm, masked, per element.
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS_WG)
 fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
-    let row = folded_index(wg, nwg, lid, 64u);
-    if (row >= info(0)) {
+    let row = folded_index(wg, nwg, lid, ROWS_WG);
+    if (row >= p.shape.len) {
         return;
     }
-    let len = info(1);
-    let op = info(3);
-    let stride = bitcast<i32>(info(4));
+    let len = p.len;
+    let op = p.op;
+    let stride = p.axis_stride;
     var at = row_offset(row);
     var acc = 0.0;
     var acc_i = NO_INDEX;
@@ -140,7 +149,7 @@ fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
         }
     } else {
         acc = bitcast<f32>(0xff800000u);
-        let indexed = info(5) == 1u;
+        let indexed = p.indexed == 1u;
         for (var j = 0u; j < len; j = j + 1u) {
             let v = src[at];
             var i = j;
@@ -158,18 +167,18 @@ fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     dst_idx[row] = acc_i;
 }
 
-// Softmax over the last axis, one invocation per row, stable: exp(x - max) / sum. Uses words
-// [0], [1], [4] and the row layout; the result is contiguous (R, L) in dst.
-@compute @workgroup_size(64)
+// Softmax over the last axis, one invocation per row, stable: exp(x - max) / sum. Uses the row
+// layout, len and axis_stride; the result is contiguous (R, L) in dst.
+@compute @workgroup_size(ROWS_WG)
 fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
-    let row = folded_index(wg, nwg, lid, 64u);
-    if (row >= info(0)) {
+    let row = folded_index(wg, nwg, lid, ROWS_WG);
+    if (row >= p.shape.len) {
         return;
     }
-    let len = info(1);
+    let len = p.len;
     let base = row_offset(row);
-    let stride = bitcast<i32>(info(4));
+    let stride = p.axis_stride;
     var m = src[base];
     for (var j = 1u; j < len; j = j + 1u) {
         m = max(m, src[base + i32(j) * stride]);

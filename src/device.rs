@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::gpu::GpuContext;
-use crate::{Error, KernelTime, Result};
+use crate::gpu::{self, GpuContext};
+use crate::{Error, GpuCounters, KernelTime, Result};
 
 /// A device that holds tensors and runs their operations.
 ///
@@ -88,7 +88,7 @@ impl Device {
     pub fn is_emulated(&self) -> bool {
         match &self.0 {
             Inner::Cpu => false,
-            Inner::Gpu(ctx) => ctx.info.device_type == wgpu::DeviceType::Cpu,
+            Inner::Gpu(ctx) => ctx.profile.emulated,
         }
     }
 
@@ -144,7 +144,7 @@ impl Device {
     pub fn synchronize(&self) -> Result<()> {
         match &self.0 {
             Inner::Cpu => Ok(()),
-            Inner::Gpu(ctx) => ctx.synchronize(),
+            Inner::Gpu(ctx) => ctx.runtime.synchronize(),
         }
     }
 
@@ -168,7 +168,7 @@ impl Device {
     pub fn matmul_kernel(&self) -> Result<&'static str> {
         match &self.0 {
             Inner::Cpu => Ok("matrixmultiply"),
-            Inner::Gpu(ctx) => Ok(ctx.matmul_variant()?.name()),
+            Inner::Gpu(ctx) => Ok(gpu::matmul::chosen_kernel(ctx)?.name()),
         }
     }
 
@@ -189,7 +189,7 @@ impl Device {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn gpu_counters(&self) -> Option<GpuCounters> {
-        self.gpu_context().map(|c| c.counters())
+        self.gpu_context().map(|c| c.runtime.counters())
     }
 
     /// Starts timing every kernel this device runs, with the adapter's timestamp queries;
@@ -217,7 +217,7 @@ impl Device {
                 op: "profile_kernels",
                 reason: "the CPU device runs no kernels to time".into(),
             }),
-            Inner::Gpu(ctx) => ctx.profile_kernels(),
+            Inner::Gpu(ctx) => ctx.runtime.profile_kernels(),
         }
     }
 
@@ -229,7 +229,7 @@ impl Device {
                 op: "take_kernel_times",
                 reason: "the CPU device runs no kernels to time".into(),
             }),
-            Inner::Gpu(ctx) => ctx.take_kernel_times(),
+            Inner::Gpu(ctx) => ctx.runtime.take_kernel_times(),
         }
     }
 
@@ -261,16 +261,18 @@ impl fmt::Display for Device {
             Inner::Cpu => f.write_str("cpu"),
             // The driver version matters as much as the adapter on CPU-emulated devices:
             // lavapipe's speed differs severalfold between Mesa releases.
-            Inner::Gpu(ctx) if !ctx.info.driver_info.is_empty() => write!(
-                f,
-                "{} ({:?}, {:?}, {})",
-                ctx.info.name, ctx.info.backend, ctx.info.device_type, ctx.info.driver_info
-            ),
-            Inner::Gpu(ctx) => write!(
-                f,
-                "{} ({:?}, {:?})",
-                ctx.info.name, ctx.info.backend, ctx.info.device_type
-            ),
+            Inner::Gpu(ctx) => {
+                let info = &ctx.runtime.adapter.info;
+                write!(
+                    f,
+                    "{} ({:?}, {:?}",
+                    info.name, info.backend, info.device_type
+                )?;
+                if !info.driver_info.is_empty() {
+                    write!(f, ", {}", info.driver_info)?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }
@@ -278,61 +280,5 @@ impl fmt::Display for Device {
 impl fmt::Debug for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Device({self})")
-    }
-}
-
-/// Counts of GPU work, from [`Device::gpu_counters`].
-///
-/// ```
-/// # use tensorgears::{Device, Tensor};
-/// // Counters exist only for a GPU; without one there is nothing to count.
-/// if let Ok(gpu) = Device::gpu() {
-///     let before = gpu.gpu_counters().unwrap();
-///     let y = Tensor::ones(&[4], &gpu)?.mul_scalar(2.0)?;
-///     let spent = gpu.gpu_counters().unwrap().since(&before);
-///     assert_eq!(spent.readbacks, 0); // nothing has been read back yet
-///     assert_eq!(y.to_vec()?, vec![2.0; 4]);
-/// }
-/// # Ok::<(), tensorgears::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GpuCounters {
-    /// Kernel dispatches recorded.
-    pub dispatches: u64,
-    /// Command buffers submitted to the queue.
-    pub submits: u64,
-    /// Buffers read back to the host (each waits for the device).
-    pub readbacks: u64,
-    /// Storage buffers allocated (not counting those reused from the pool).
-    pub buffers_created: u64,
-    /// Compute pipelines compiled.
-    pub pipelines_compiled: u64,
-    /// Bind groups created (one per kernel and set of buffers; dispatches reuse them).
-    pub bind_groups_created: u64,
-    /// Textures allocated (not counting those reused from the pool); the texture matmul
-    /// kernel packs its operands into them.
-    pub textures_created: u64,
-}
-
-impl GpuCounters {
-    /// The counts from `earlier` to `self`.
-    ///
-    /// ```
-    /// use tensorgears::GpuCounters;
-    /// let earlier = GpuCounters { dispatches: 10, submits: 2, ..Default::default() };
-    /// let now = GpuCounters { dispatches: 15, submits: 3, ..earlier };
-    /// let spent = now.since(&earlier);
-    /// assert_eq!((spent.dispatches, spent.submits, spent.readbacks), (5, 1, 0));
-    /// ```
-    pub fn since(&self, earlier: &GpuCounters) -> GpuCounters {
-        GpuCounters {
-            dispatches: self.dispatches - earlier.dispatches,
-            submits: self.submits - earlier.submits,
-            readbacks: self.readbacks - earlier.readbacks,
-            buffers_created: self.buffers_created - earlier.buffers_created,
-            pipelines_compiled: self.pipelines_compiled - earlier.pipelines_compiled,
-            bind_groups_created: self.bind_groups_created - earlier.bind_groups_created,
-            textures_created: self.textures_created - earlier.textures_created,
-        }
     }
 }

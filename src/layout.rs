@@ -294,6 +294,50 @@ impl Layout {
         .collect()
     }
 
+    /// The same element walk with as few axes as it allows, for layouts of one shape walked
+    /// together (an op's inputs and output): axes of length 1 dropped, and each axis merged
+    /// into the one before it where every layout steps over the pair as over one axis
+    /// (`stride[i] == stride[i + 1] * shape[i + 1]`). Row-major order is unchanged, so each
+    /// merged layout addresses the same elements in the same order as before. An empty shape
+    /// becomes `[0]`.
+    pub(crate) fn merged(layouts: &[&Layout]) -> Vec<Layout> {
+        let Some(first) = layouts.first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<Layout> = layouts
+            .iter()
+            .map(|l| Layout::new(Vec::new(), Vec::new(), l.offset))
+            .collect();
+        if first.len() == 0 {
+            for l in &mut out {
+                l.shape.push(0);
+                l.strides.push(1);
+            }
+            return out;
+        }
+        for (axis, &d) in first.shape.iter().enumerate() {
+            if d == 1 {
+                continue;
+            }
+            let joins = !out[0].shape.is_empty()
+                && layouts
+                    .iter()
+                    .zip(&out)
+                    .all(|(l, o)| o.strides.last() == Some(&(l.strides[axis] * d as isize)));
+            for (l, o) in layouts.iter().zip(&mut out) {
+                if joins {
+                    let last = o.shape.len() - 1;
+                    o.shape[last] *= d;
+                    o.strides[last] = l.strides[axis];
+                } else {
+                    o.shape.push(d);
+                    o.strides.push(l.strides[axis]);
+                }
+            }
+        }
+        out
+    }
+
     /// The view with `axis` removed, for walking the other axes of a reduction.
     pub(crate) fn remove_axis(&self, axis: usize) -> Layout {
         let mut l = self.clone();
@@ -409,6 +453,54 @@ mod tests {
             (0..10).rev().collect::<Vec<_>>()
         );
         assert_eq!(all.span(), (0, 10));
+    }
+
+    /// Merging keeps each layout's offsets, in order, with fewer axes.
+    #[test]
+    fn merged_layouts_walk_the_same_offsets() {
+        let rank100 = |d: &[usize]| {
+            let mut shape = vec![1; 100];
+            shape[0] = d[0];
+            shape[99] = d[1];
+            shape
+        };
+        let x = Layout::contiguous(&rank100(&[2, 3]));
+        let y = Layout::contiguous(&[3])
+            .broadcast_to("t", &rank100(&[2, 3]))
+            .unwrap();
+        let t = Layout::new(vec![4, 3, 2], vec![1, 4, 12], 5); // a permuted view
+        let c = Layout::contiguous(&[4, 3, 2]);
+        let cases: Vec<(Vec<&Layout>, usize)> = vec![
+            (vec![&x, &y], 2),
+            (vec![&x], 1),
+            (vec![&t, &c], 3),
+            (vec![&c], 1),
+        ];
+        for (layouts, rank) in cases {
+            let merged = Layout::merged(&layouts);
+            for (l, m) in layouts.iter().zip(&merged) {
+                assert_eq!(m.shape().len(), rank, "{l:?} -> {m:?}");
+                let before: Vec<usize> = l.offsets().collect();
+                assert_eq!(m.offsets().collect::<Vec<_>>(), before, "{l:?} -> {m:?}");
+            }
+        }
+        // Slices of contiguous rows merge; a reversed axis merges with nothing.
+        let s = Layout::contiguous(&[6, 5, 4])
+            .slice(&[sl(1, Some(5), 1), sl(0, None, 1), sl(0, None, -1)])
+            .unwrap();
+        let m = &Layout::merged(&[&s])[0];
+        assert_eq!((m.shape(), m.strides()), (&[20, 4][..], &[4, -1][..]));
+        assert_eq!(
+            m.offsets().collect::<Vec<_>>(),
+            s.offsets().collect::<Vec<_>>()
+        );
+        let empty = Layout::contiguous(&[3, 0, 2]);
+        assert_eq!(Layout::merged(&[&empty])[0].shape(), &[0]);
+        let scalar = Layout::new(vec![], vec![], 7);
+        assert_eq!(
+            Layout::merged(&[&scalar])[0].offsets().collect::<Vec<_>>(),
+            vec![7]
+        );
     }
 
     #[test]

@@ -99,10 +99,10 @@ mod storage;
 mod tensor;
 
 pub use autograd::{Gradients, Var};
-pub use device::{Device, GpuCounters};
+pub use device::Device;
 pub use dtype::DType;
 pub use error::{Error, Result};
-pub use gpu::profiler::KernelTime;
+pub use gpu::{GpuCounters, KernelTime};
 pub use ndarray::s;
 pub use tensor::Tensor;
 

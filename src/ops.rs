@@ -17,6 +17,17 @@ pub(crate) enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every op, in the order of their codes.
+    pub(crate) const ALL: [BinaryOp; 7] = [
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Maximum,
+        BinaryOp::GreaterEqual,
+        BinaryOp::ReluGrad,
+    ];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "add",
@@ -29,9 +40,18 @@ impl BinaryOp {
         }
     }
 
-    /// The op's code in `apply_binary` of `shaders/elementwise.wgsl`.
-    pub(crate) fn code(self) -> u32 {
-        self as u32
+    /// The op's code in `apply_binary` of `shaders/elementwise.wgsl` (from 1: the kernel's
+    /// default, 0, is no op).
+    pub(crate) const fn code(self) -> u32 {
+        match self {
+            BinaryOp::Add => 1,
+            BinaryOp::Sub => 2,
+            BinaryOp::Mul => 3,
+            BinaryOp::Div => 4,
+            BinaryOp::Maximum => 5,
+            BinaryOp::GreaterEqual => 6,
+            BinaryOp::ReluGrad => 7,
+        }
     }
 
     #[inline]
@@ -66,6 +86,16 @@ pub(crate) enum UnaryOp {
 }
 
 impl UnaryOp {
+    /// Every op, in the order of their codes, those with a scalar given a sample one.
+    pub(crate) const ALL: [UnaryOp; 6] = [
+        UnaryOp::Relu,
+        UnaryOp::AddScalar(0.5),
+        UnaryOp::MulScalar(-1.5),
+        UnaryOp::Powf(3.0),
+        UnaryOp::Exp,
+        UnaryOp::Ln,
+    ];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             UnaryOp::Relu => "relu",
@@ -77,8 +107,9 @@ impl UnaryOp {
         }
     }
 
-    /// The op's code in `apply_unary` of `shaders/elementwise.wgsl` (0 is the identity).
-    pub(crate) fn code(self) -> u32 {
+    /// The op's code in `apply_unary` of `shaders/elementwise.wgsl` (from 1: the kernel's
+    /// default, 0, is no op).
+    pub(crate) const fn code(self) -> u32 {
         match self {
             UnaryOp::Relu => 1,
             UnaryOp::AddScalar(_) => 2,
@@ -108,6 +139,20 @@ impl UnaryOp {
         }
     }
 }
+
+// `ALL` lists each op once, in code order: the every-op parity test walks it.
+const _: () = {
+    let mut i = 0;
+    while i < UnaryOp::ALL.len() {
+        assert!(UnaryOp::ALL[i].code() as usize == i + 1);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < BinaryOp::ALL.len() {
+        assert!(BinaryOp::ALL[i].code() as usize == i + 1);
+        i += 1;
+    }
+};
 
 /// Reductions along one axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

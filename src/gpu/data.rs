@@ -1,13 +1,19 @@
-//! Launching the batch gather kernel.
+//! Launching the batch gather kernel (shaders/gather.wgsl).
 
-use super::context::Kernel;
-use super::{kernel, launch, GpuStorage};
+use super::kernels;
+use super::params::{params, word};
+use super::storage::GpuStorage;
 use crate::Result;
 
-const SOURCE: &str = shader!("gather.wgsl");
-
-const GATHER: Kernel = kernel("gather.wgsl", SOURCE, "gather");
-const GATHER4: Kernel = kernel("gather.wgsl", SOURCE, "gather4");
+params! {
+    /// Which rows of the data set make the batch.
+    pub(crate) struct GatherParams {
+        start: u32,
+        rows: u32,
+        features: u32,
+        shuffled: u32,
+    }
+}
 
 /// Rows `start..start + rows` (through `order` when given) of a packed u8 data set, as f32
 /// features in [0, 1] and u32 labels.
@@ -21,29 +27,28 @@ pub(crate) fn gather(
 ) -> Result<(GpuStorage, GpuStorage)> {
     let x = GpuStorage::new(&words.ctx, "batch", rows * features)?;
     let y = GpuStorage::new(&words.ctx, "batch", rows)?;
-    let info = [
-        start as u32,
-        rows as u32,
-        features as u32,
-        u32::from(order.is_some()),
-    ];
+    let params = GatherParams {
+        start: word("batch", "a sample index", start)?,
+        rows: word("batch", "a batch", rows)?,
+        features: word("batch", "features", features)?,
+        shuffled: u32::from(order.is_some()),
+    };
     let order = order.unwrap_or(labels);
     // Four features to an invocation where they share a word.
     let (gather, threads) = if features.is_multiple_of(4) {
-        (GATHER4, rows * features / 4)
+        (kernels::GATHER4, rows * features / 4)
     } else {
-        (GATHER, rows * features)
+        (kernels::GATHER, rows * features)
     };
-    launch(
-        &words.ctx,
+    words.ctx.runtime.dispatch_items(
         gather,
-        &info,
+        &params,
         &[
-            (1, words.buffer()),
-            (2, labels.buffer()),
-            (3, order.buffer()),
-            (4, x.buffer()),
-            (5, y.buffer()),
+            (1, words.bind()),
+            (2, labels.bind()),
+            (3, order.bind()),
+            (4, x.bind()),
+            (5, y.bind()),
         ],
         threads,
     )?;
@@ -57,7 +62,7 @@ mod tests {
     /// Both entry points against the batch built on the host, shuffled and not.
     #[test]
     fn batches_match_the_host() {
-        let Some(ctx) = crate::gpu::test_context() else {
+        let Some(ctx) = crate::gpu::storage::test_context() else {
             return;
         };
         let samples = 37;

@@ -1,12 +1,30 @@
-//! Launching the fused softmax-cross-entropy kernels.
+//! Launching the fused softmax-cross-entropy kernels (shaders/loss.wgsl).
 
-use super::context::Kernel;
-use super::{kernel, launch_groups, GpuStorage};
+use super::kernels;
+use super::params::{params, word};
+use super::storage::GpuStorage;
 use crate::Result;
 
-const SOURCE: &str = shader!("loss.wgsl");
-const FORWARD: Kernel = kernel("loss.wgsl", SOURCE, "forward");
-const BACKWARD: Kernel = kernel("loss.wgsl", SOURCE, "backward");
+params! {
+    /// Contiguous (batch, classes) logits.
+    pub(crate) struct LossParams {
+        batch: u32,
+        classes: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+}
+
+impl LossParams {
+    fn new(op: &'static str, batch: usize, classes: usize) -> Result<LossParams> {
+        Ok(LossParams {
+            batch: word(op, "a batch", batch)?,
+            classes: word(op, "classes", classes)?,
+            _pad0: 0,
+            _pad1: 0,
+        })
+    }
+}
 
 /// The mean loss of contiguous (batch, classes) logits, as a one-element buffer.
 pub(crate) fn cross_entropy(
@@ -15,18 +33,14 @@ pub(crate) fn cross_entropy(
     batch: usize,
     classes: usize,
 ) -> Result<GpuStorage> {
-    let out = GpuStorage::new(&logits.ctx, "sparse_softmax_cross_entropy", 1)?;
-    let info = [batch as u32, classes as u32];
-    launch_groups(
-        &logits.ctx,
-        FORWARD,
-        &info,
-        &[
-            (1, logits.buffer()),
-            (2, labels.buffer()),
-            (3, out.buffer()),
-        ],
-        1,
+    let op = "sparse_softmax_cross_entropy";
+    let out = GpuStorage::new(&logits.ctx, op, 1)?;
+    // One workgroup folds the whole batch.
+    logits.ctx.runtime.dispatch(
+        kernels::CROSS_ENTROPY,
+        &LossParams::new(op, batch, classes)?,
+        &[(1, logits.bind()), (2, labels.bind()), (3, out.bind())],
+        [1, 1, 1],
     )?;
     Ok(out)
 }
@@ -39,24 +53,21 @@ pub(crate) fn cross_entropy_backward(
     batch: usize,
     classes: usize,
 ) -> Result<GpuStorage> {
-    let out = GpuStorage::new(&logits.ctx, "sparse_softmax_cross_entropy", batch * classes)?;
-    let info = [batch as u32, classes as u32];
-    launch_groups(
-        &logits.ctx,
-        BACKWARD,
-        &info,
+    let op = "sparse_softmax_cross_entropy";
+    let out = GpuStorage::new(&logits.ctx, op, batch * classes)?;
+    logits.ctx.runtime.dispatch_items(
+        kernels::CROSS_ENTROPY_BACKWARD,
+        &LossParams::new(op, batch, classes)?,
         &[
-            (1, logits.buffer()),
-            (2, labels.buffer()),
-            (3, out.buffer()),
-            (4, grad.buffer()),
+            (1, logits.bind()),
+            (2, labels.bind()),
+            (3, out.bind()),
+            (4, grad.bind()),
         ],
-        batch.div_ceil(64),
+        batch,
     )?;
     Ok(out)
 }
-
-const CORRECT: Kernel = kernel("loss.wgsl", SOURCE, "correct");
 
 /// The number of rows whose first maximal logit is at the label, as a one-element f32 buffer.
 pub(crate) fn count_correct(
@@ -65,18 +76,13 @@ pub(crate) fn count_correct(
     batch: usize,
     classes: usize,
 ) -> Result<GpuStorage> {
-    let out = GpuStorage::new(&logits.ctx, "count_correct", 1)?;
-    let info = [batch as u32, classes as u32];
-    launch_groups(
-        &logits.ctx,
-        CORRECT,
-        &info,
-        &[
-            (1, logits.buffer()),
-            (2, labels.buffer()),
-            (3, out.buffer()),
-        ],
-        1,
+    let op = "count_correct";
+    let out = GpuStorage::new(&logits.ctx, op, 1)?;
+    logits.ctx.runtime.dispatch(
+        kernels::COUNT_CORRECT,
+        &LossParams::new(op, batch, classes)?,
+        &[(1, logits.bind()), (2, labels.bind()), (3, out.bind())],
+        [1, 1, 1],
     )?;
     Ok(out)
 }

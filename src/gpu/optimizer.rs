@@ -1,22 +1,26 @@
-//! Launching the fused optimizer update.
+//! Launching the fused optimizer update (shaders/optimizer.wgsl).
 
-use super::context::{GpuContext, Kernel, PooledTexture, Resource};
-use super::{kernel, launch, GpuStorage};
+use super::context::GpuContext;
+use super::kernels;
+use super::params::{params, word};
+use super::runtime::{PooledTexture, Resource};
+use super::storage::GpuStorage;
 use crate::ops::OptimizerStep;
 use crate::Result;
 
-const SOURCE: &str = shader!("optimizer.wgsl");
-
-const SGD: Kernel = kernel("optimizer.wgsl", SOURCE, "sgd");
-const RMSPROP: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop");
-const SGD_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "sgd_textures");
-const RMSPROP_TEXTURES: Kernel = kernel("optimizer.wgsl", SOURCE, "rmsprop_textures");
-
-/// Parameters from this many elements up read their operands from storage textures where that
-/// pays (`GpuContext::texture_reads_pay`). On lavapipe (Mesa 22.3.6) a 784x512 update took 5.5
-/// ms from storage buffers against 1.3–1.5 ms from textures plus 0.3 ms for the three copies;
-/// below this size the copies' fixed cost is a larger share and the gain too small to matter.
-const TEXTURE_MIN_ELEMENTS: usize = 1 << 16;
+params! {
+    /// One update of `len` elements.
+    pub(crate) struct OptimizerParams {
+        len: u32,
+        lr: f32,
+        decay: f32,
+        epsilon: f32,
+        width: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+}
 
 /// Texels per texture row: 1024 elements, so that each row of the copy starts at a multiple
 /// of 256 bytes as buffer-to-texture copies require.
@@ -30,7 +34,8 @@ pub(crate) fn step(
     step: OptimizerStep,
     len: usize,
 ) -> Result<()> {
-    let via_textures = len >= TEXTURE_MIN_ELEMENTS && w.ctx.texture_reads_pay();
+    let profile = &w.ctx.profile;
+    let via_textures = profile.texture_reads_pay && len >= profile.optimizer_texture_min_elements;
     step_with(w, g, s, step, len, via_textures)
 }
 
@@ -44,37 +49,52 @@ fn step_with(
     via_textures: bool,
 ) -> Result<()> {
     // The same update, read from storage buffers or from textures.
-    let (buffers_kernel, textures_kernel, lr, p, eps) = match step {
-        OptimizerStep::Sgd { lr, momentum } => (SGD, SGD_TEXTURES, lr, momentum, 0.0),
-        OptimizerStep::RmsProp { lr, rho, epsilon } => {
-            (RMSPROP, RMSPROP_TEXTURES, lr, rho, epsilon)
+    let (buffers_kernel, textures_kernel, lr, decay, epsilon) = match step {
+        OptimizerStep::Sgd { lr, momentum } => {
+            (kernels::SGD, kernels::SGD_TEXTURES, lr, momentum, 0.0)
         }
+        OptimizerStep::RmsProp { lr, rho, epsilon } => (
+            kernels::RMSPROP,
+            kernels::RMSPROP_TEXTURES,
+            lr,
+            rho,
+            epsilon,
+        ),
     };
-    let info = [len as u32, lr.to_bits(), p.to_bits(), eps.to_bits()];
+    let params = OptimizerParams {
+        len: word("optimizer step", "a parameter's elements", len)?,
+        lr,
+        decay,
+        epsilon,
+        width: TEXTURE_WIDTH as u32,
+        _pad0: 0,
+        _pad1: 0,
+        _pad2: 0,
+    };
     let ctx = &w.ctx;
+    let runtime = &ctx.runtime;
     if let Some(rows) = texture_rows(ctx, len).filter(|_| via_textures) {
         let wt = to_texture(w, len, rows)?;
         let gt = to_texture(g, len, rows)?;
         let st = to_texture(s, len, rows)?;
-        let info = [&info[..], &[TEXTURE_WIDTH as u32]].concat();
-        return ctx.dispatch_with(
+        let per_group = runtime.pipeline(textures_kernel)?.interface.workgroup_size[0];
+        return runtime.dispatch(
             textures_kernel,
-            &info,
+            &params,
             &[
-                (4, Resource::Buffer(w.buffer())),
-                (5, Resource::Buffer(s.buffer())),
+                (4, w.bind()),
+                (5, s.bind()),
                 (6, Resource::Texture(&wt)),
                 (7, Resource::Texture(&gt)),
                 (8, Resource::Texture(&st)),
             ],
-            ((TEXTURE_WIDTH / 64) as u32, rows as u32, 1),
+            [(TEXTURE_WIDTH as u32).div_ceil(per_group), rows as u32, 1],
         );
     }
-    launch(
-        ctx,
+    runtime.dispatch_items(
         buffers_kernel,
-        &info,
-        &[(1, w.buffer()), (2, g.buffer()), (3, s.buffer())],
+        &params,
+        &[(1, w.bind()), (2, g.bind()), (3, s.bind())],
         len,
     )
 }
@@ -83,15 +103,14 @@ fn step_with(
 /// number of texels, and no more rows than a texture may have.
 fn texture_rows(ctx: &GpuContext, len: usize) -> Option<usize> {
     let rows = (len / 4).div_ceil(TEXTURE_WIDTH);
-    (len.is_multiple_of(4) && rows > 0 && rows <= ctx.limits.max_texture_dimension_2d as usize)
-        .then_some(rows)
+    (len.is_multiple_of(4) && rows > 0 && rows <= ctx.profile.max_texture_side).then_some(rows)
 }
 
 /// A pooled texture of `rows` rows holding the first `len` elements of `x`.
 fn to_texture(x: &GpuStorage, len: usize, rows: usize) -> Result<PooledTexture<'_>> {
-    let ctx = &x.ctx;
-    let texture = ctx.alloc_texture("optimizer", TEXTURE_WIDTH as u32, rows as u32)?;
-    ctx.copy_to_texture(x.buffer(), 0, &texture, (len / 4) as u32);
+    let runtime = &x.ctx.runtime;
+    let texture = runtime.alloc_texture("optimizer", TEXTURE_WIDTH as u32, rows as u32)?;
+    runtime.copy_to_texture(x.buffer(), 0, &texture, (len / 4) as u32);
     Ok(texture)
 }
 
@@ -102,7 +121,7 @@ mod tests {
     use super::*;
 
     fn run(len: usize, step: OptimizerStep, via_textures: bool) -> (Vec<f32>, Vec<f32>) {
-        let ctx = crate::gpu::test_context().expect("checked by the caller");
+        let ctx = crate::gpu::storage::test_context().expect("checked by the caller");
         let values = |seed: usize| -> Vec<u8> {
             (0..len)
                 .flat_map(|i| ((((i * 7919 + seed) % 1000) as f32 - 500.0) * 1e-3).to_le_bytes())
@@ -145,7 +164,7 @@ mod tests {
 
     #[test]
     fn texture_path_matches_buffer_path() {
-        let Some(ctx) = crate::gpu::test_context() else {
+        let Some(ctx) = crate::gpu::storage::test_context() else {
             return;
         };
         let steps = [
@@ -179,14 +198,14 @@ mod tests {
 
     #[test]
     fn texture_rows_need_whole_texels() {
-        let Some(ctx) = crate::gpu::test_context() else {
+        let Some(ctx) = crate::gpu::storage::test_context() else {
             return;
         };
         assert_eq!(texture_rows(&ctx, 1024), Some(1));
         assert_eq!(texture_rows(&ctx, 1028), Some(2));
         assert_eq!(texture_rows(&ctx, 1026), None);
         assert_eq!(texture_rows(&ctx, 0), None);
-        let too_many = 4 * TEXTURE_WIDTH * (ctx.limits.max_texture_dimension_2d as usize + 1);
+        let too_many = 4 * TEXTURE_WIDTH * (ctx.profile.max_texture_side + 1);
         assert_eq!(texture_rows(&ctx, too_many), None);
     }
 }

@@ -1,190 +1,120 @@
-//! The texture kernel's operands: A and B go into rgba32float textures before the product,
-//! by a buffer copy where their storage allows, else by a pack kernel
-//! (shaders/matmul_texture.wgsl says why textures, and how the kernel reads them).
+//! The texture kernel (shaders/matmul_texture.wgsl): for CPU-emulated adapters, A and B first
+//! go into rgba32float textures (by a buffer copy where their storage allows, else by a pack
+//! kernel) and are read as storage textures, 16x32 blocks of C per 8-lane subgroup. One matrix
+//! per product.
 
-use super::super::context::{GpuContext, Kernel, PooledTexture, Resource};
-use super::super::{kernel, GpuStorage};
-use super::TEXTURE_SOURCE;
+use super::family::{Family, Operands};
+use super::kernel::MatmulKernel;
+use super::operands::{a_by_rows, copy_shape};
+use super::pack;
+use super::plan::{Operand, Problem};
+use crate::gpu::kernels;
+use crate::gpu::profile::AdapterProfile;
+use crate::gpu::runtime::{Kernel, PooledTexture, Resource};
+use crate::gpu::storage::GpuStorage;
+use crate::ops::MatmulDims;
 use crate::Result;
 
-pub(super) const PACK: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_operand");
-pub(super) const PACK_ROWS4: Kernel = kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_rows4");
-pub(super) const PACK_COLUMNS4: Kernel =
-    kernel("matmul_texture.wgsl", TEXTURE_SOURCE, "pack_columns4");
+pub(crate) struct Texture;
 
-/// A matrix X as the texture kernel reads it: X[r, 4i .. 4i + 4] is texel `r * pitch + i` of
+/// A matrix X as the kernel reads it: X[r, 4i .. 4i + 4] is texel `r * pitch + i` of
 /// `texture`, counting along its rows, which are `1 << shift` texels wide.
-pub(super) struct Operand<'a> {
-    pub(super) texture: PooledTexture<'a>,
-    pub(super) pitch: u32,
-    pub(super) shift: u32,
-}
-
-/// The (rows x cols) matrix at `offset` in `x`, read through `strides`, as an `Operand`:
-/// copied where its rows are contiguous and start on whole texels, else packed.
-pub(super) fn operand(
-    x: &GpuStorage,
-    offset: usize,
-    (rows, cols): (usize, usize),
-    strides: (isize, isize),
-) -> Result<Operand<'_>> {
-    match copied(x, offset, (rows, cols), strides)? {
-        Some(op) => Ok(op),
-        None => pack(x, offset, (rows, cols), strides),
-    }
-}
-
-/// Whether A (m x k, `strides`) goes into its texture by rows rather than by columns (as A^T):
-/// only where its rows can be copied and its columns cannot.
-pub(super) fn a_by_rows(
-    ctx: &GpuContext,
-    bytes: u64,
-    offset: usize,
-    (m, k): (usize, usize),
-    (rs, cs): (isize, isize),
-) -> bool {
-    !copies(ctx, bytes, offset, (k, m), (cs, rs)) && copies(ctx, bytes, offset, (m, k), (rs, cs))
-}
-
-/// Whether `operand` copies the matrix rather than packing it.
-pub(super) fn copies(
-    ctx: &GpuContext,
-    bytes: u64,
-    offset: usize,
-    (rows, cols): (usize, usize),
-    strides: (isize, isize),
-) -> bool {
-    copy_shape(ctx, bytes, offset, (rows, cols), strides).is_some()
-}
-
-/// What a copy of a matrix takes: `texels` texels of storage from its first texel to its
-/// last, into a texture of `width` x `height` texels; row r of the matrix starts `pitch`
-/// texels after row r - 1.
-struct CopyShape {
-    width: u32,
-    height: u32,
+struct TextureOperand<'a> {
+    texture: PooledTexture<'a>,
     pitch: u32,
-    texels: u32,
+    shift: u32,
 }
 
-/// How the matrix is copied: the span of storage from its first texel to its last one, cut
-/// into rows of a power of two of texels (at least 16, a copy's 256-byte row alignment).
-/// `None` where the matrix's rows are not contiguous or do not start on whole texels, where
-/// the span runs past the buffer's end (whose last texel a copy could not take), where the
-/// span is over twice the matrix (a slice of a much larger one: packing reads less), or where
-/// no texture the adapter allows holds it.
-fn copy_shape(
-    ctx: &GpuContext,
-    bytes: u64,
-    offset: usize,
-    (rows, cols): (usize, usize),
-    (rs, cs): (isize, isize),
-) -> Option<CopyShape> {
-    let pitch = if rows == 1 {
-        0
-    } else {
-        usize::try_from(rs).ok()?
-    };
-    if (cs != 1 && cols > 1) || !offset.is_multiple_of(4) || !pitch.is_multiple_of(4) {
-        return None;
-    }
-    let texels = ((rows - 1) * pitch + cols).div_ceil(4);
-    if (offset + 4 * texels) as u64 * 4 > bytes || texels > 2 * rows * cols.div_ceil(4) + 16 {
-        return None;
-    }
-    let side = ctx.limits.max_texture_dimension_2d as usize;
-    let mut width = 16usize;
-    while texels.div_ceil(width) > side {
-        width *= 2;
-    }
-    if width > side {
-        return None;
-    }
-    Some(CopyShape {
-        width: width as u32,
-        height: texels.div_ceil(width) as u32,
-        pitch: (pitch / 4) as u32,
-        texels: u32::try_from(texels).ok()?,
-    })
-}
-
-fn copied<'a>(
+/// The (rows x cols) matrix at `offset` in `x`, read through `strides`, in a texture: copied
+/// where its rows are contiguous and start on whole texels, else packed.
+fn operand<'a>(
     x: &'a GpuStorage,
     offset: usize,
     (rows, cols): (usize, usize),
     strides: (isize, isize),
-) -> Result<Option<Operand<'a>>> {
-    let ctx = &x.ctx;
-    let Some(shape) = copy_shape(ctx, x.buffer().size(), offset, (rows, cols), strides) else {
-        return Ok(None);
-    };
-    let texture = ctx.alloc_texture("matmul", shape.width, shape.height)?;
-    ctx.copy_to_texture(x.buffer(), offset as u64 * 4, &texture, shape.texels);
-    Ok(Some(Operand {
-        texture,
-        pitch: shape.pitch,
-        shift: shape.width.trailing_zeros(),
-    }))
+) -> Result<TextureOperand<'a>> {
+    let runtime = &x.ctx.runtime;
+    let side = x.ctx.profile.max_texture_side;
+    match copy_shape(side, x.buffer().size(), offset, (rows, cols), strides) {
+        Some(shape) => {
+            let texture = runtime.alloc_texture("matmul", shape.width, shape.height)?;
+            runtime.copy_to_texture(x.buffer(), offset as u64 * 4, &texture, shape.texels);
+            Ok(TextureOperand {
+                texture,
+                pitch: shape.pitch,
+                shift: shape.width.trailing_zeros(),
+            })
+        }
+        None => {
+            let (texture, shift) = pack::into_texture(x, offset, (rows, cols), strides)?;
+            Ok(TextureOperand {
+                texture,
+                pitch: 1 << shift,
+                shift,
+            })
+        }
+    }
 }
 
-/// Packs the matrix into a texture one power of two of texels wide, row r of X in texture row
-/// r: texel (i, r) holds X[r, 4i .. 4i + 4].
-fn pack<'a>(
-    x: &'a GpuStorage,
-    offset: usize,
-    (rows, cols): (usize, usize),
-    strides: (isize, isize),
-) -> Result<Operand<'a>> {
-    let ctx = &x.ctx;
-    let texels = cols.div_ceil(4);
-    let width = texels.next_power_of_two();
-    let texture = ctx.alloc_texture("matmul", width as u32, rows as u32)?;
-    let info = [
-        cols as u32,
-        rows as u32,
-        offset as u32,
-        strides.0 as i32 as u32,
-        strides.1 as i32 as u32,
-    ];
-    let pack = pack_kernel(x.buffer().size(), offset, strides);
-    let resources = [
-        (pack.binding, Resource::Buffer(x.buffer())),
-        (7, Resource::Texture(&texture)),
-    ];
-    let groups_y = rows.div_ceil(pack.rows_per_invocation);
-    let workgroups = (texels.div_ceil(64) as u32, groups_y as u32, 1);
-    ctx.dispatch_with(pack.kernel, &info, &resources, workgroups)?;
-    Ok(Operand {
-        texture,
-        pitch: width as u32,
-        shift: width.trailing_zeros(),
-    })
-}
+impl Family for Texture {
+    /// One matrix whose packed operands fit the adapter's textures: a pack kernel's texture is
+    /// K rows of a power of two of texels (of 4 columns).
+    fn supports(&self, profile: &AdapterProfile, problem: &Problem) -> bool {
+        let MatmulDims { batch, m, n, k } = problem.dims;
+        let side = profile.max_texture_side;
+        batch == 1
+            && k > 0
+            && k <= side
+            && m.div_ceil(4).max(n.div_ceil(4)).next_power_of_two() <= side
+    }
 
-/// A pack kernel, the binding it reads the matrix from, and the rows of the matrix each
-/// invocation packs.
-pub(super) struct Pack {
-    pub(super) kernel: Kernel,
-    binding: u32,
-    rows_per_invocation: usize,
-}
+    fn fallback(&self) -> MatmulKernel {
+        MatmulKernel::Subgroup
+    }
 
-/// The pack kernel for a matrix at `offset` with `strides` in a buffer of `bytes`: one of the
-/// two that load four floats at once where the layout allows (shaders/matmul_texture.wgsl),
-/// else `pack_operand`. A buffer under 16 bytes cannot be bound as vec4s.
-pub(super) fn pack_kernel(bytes: u64, offset: usize, (rs, cs): (isize, isize)) -> Pack {
-    let quads = bytes >= 16 && offset.is_multiple_of(4);
-    let quad_stride = |s: isize| s > 0 && (s as usize).is_multiple_of(4);
-    let (kernel, binding, rows_per_invocation) = if quads && cs == 1 && quad_stride(rs) {
-        (PACK_ROWS4, 8, 1)
-    } else if quads && rs == 1 && quad_stride(cs) {
-        (PACK_COLUMNS4, 8, 4)
-    } else {
-        (PACK, 1, 1)
-    };
-    Pack {
-        kernel,
-        binding,
-        rows_per_invocation,
+    fn tile(&self) -> (usize, usize) {
+        (16, 32)
+    }
+
+    fn kernels(&self) -> Vec<Kernel> {
+        vec![
+            kernels::MATMUL_TEXTURE,
+            kernels::MATMUL_TEXTURE_ROWS,
+            kernels::PACK_OPERAND,
+            kernels::PACK_ROWS4,
+            kernels::PACK_COLUMNS4,
+        ]
+    }
+
+    fn launch(&self, problem: &Problem, ops: &Operands) -> Result<()> {
+        let launch = problem.launch(self.tile(), false);
+        let (m, n, k) = (launch.rows, launch.cols, launch.k);
+        let runtime = &ops.out.ctx.runtime;
+        let side = ops.out.ctx.profile.max_texture_side;
+        // A goes in by columns (as A^T), or by rows where only those can be copied; B by rows.
+        let a: &Operand = &launch.first;
+        let strides = (a.row_stride, a.col_stride);
+        let (a_matrix, kernel) = if a_by_rows(side, a.buffer_bytes, a.offset(), (m, k), strides) {
+            (((m, k), strides), kernels::MATMUL_TEXTURE_ROWS)
+        } else {
+            (((k, m), (strides.1, strides.0)), kernels::MATMUL_TEXTURE)
+        };
+        let at = operand(ops.a, a.offset(), a_matrix.0, a_matrix.1)?;
+        let b = &launch.second;
+        let bt = operand(ops.b, b.offset(), (k, n), (b.row_stride, b.col_stride))?;
+        let mut params = launch.params(0, 1)?;
+        params.a_pitch = at.pitch;
+        params.a_shift = at.shift;
+        params.b_pitch = bt.pitch;
+        params.b_shift = bt.shift;
+        let bias = ops.bias.map_or(runtime.placeholder(), |b| b.buffer());
+        let resources = [
+            (3, ops.out.bind()),
+            (4, Resource::Buffer(bias)),
+            (5, Resource::Texture(&at.texture)),
+            (6, Resource::Texture(&bt.texture)),
+        ];
+        let [gx, gy] = launch.grid(self.tile());
+        runtime.dispatch(kernel, &params, &resources, [gx as u32, gy as u32, 1])
     }
 }

@@ -1,29 +1,42 @@
-//! The bind group layout of each kernel, read from its WGSL. An explicit layout lets the
-//! parameter block (binding 0) take a dynamic offset, so one bind group serves every dispatch
-//! of a kernel over the same buffers, whichever parameter slot it reads.
+//! What a kernel's WGSL says of its interface, read with naga: the bind group layout, the
+//! workgroup size and the size of the parameter block. An explicit layout lets the parameter
+//! block (binding 0) take a dynamic offset, so one bind group serves every dispatch of a kernel
+//! over the same buffers, whichever parameter slot it reads.
 
-use super::context::Kernel;
+use super::pipelines::Kernel;
 use crate::{Error, Result};
 
-/// The layout entries of the bindings `kernel`'s entry point uses: binding 0, the parameter
-/// block, as a uniform buffer with a dynamic offset; the rest as storage buffers, read-only
+/// A kernel's interface, as its WGSL declares it.
+#[derive(Debug, Clone)]
+pub(crate) struct Interface {
+    /// The layout entries of the bindings the entry point uses (binding 0 always).
+    pub(crate) entries: Vec<wgpu::BindGroupLayoutEntry>,
+    /// `@workgroup_size` of the entry point: declared once, in the WGSL.
+    pub(crate) workgroup_size: [u32; 3],
+    /// Bytes of the parameter block at binding 0, which the launcher's Rust struct must match.
+    pub(crate) params_bytes: u64,
+}
+
+/// The interface of `kernel`'s entry point. Binding 0, the parameter block, is a uniform buffer
+/// with a dynamic offset; the other bindings the entry point uses are storage buffers, read-only
 /// where the shader only reads them (what wgpu's automatic layout would derive), or storage
 /// textures.
-pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayoutEntry>> {
+pub(crate) fn interface(kernel: Kernel) -> Result<Interface> {
     let fail = |msg: String| {
         Error::Gpu(format!(
-            "kernel {} of shaders/{}: {msg}",
-            kernel.entry, kernel.file
+            "kernel {} of {:?}: {msg}",
+            kernel.entry, kernel.program
         ))
     };
-    let module = naga::front::wgsl::parse_str(kernel.source)
-        .map_err(|e| fail(e.emit_to_string(kernel.source)))?;
+    let source = kernel.program.source;
+    let module =
+        naga::front::wgsl::parse_str(source).map_err(|e| fail(e.emit_to_string(source)))?;
     let info = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
         naga::valid::Capabilities::all(),
     )
     .validate(&module)
-    .map_err(|e| fail(e.emit_to_string(kernel.source)))?;
+    .map_err(|e| fail(e.emit_to_string(source)))?;
     let index = module
         .entry_points
         .iter()
@@ -31,11 +44,14 @@ pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayout
         .ok_or_else(|| fail("no such entry point".into()))?;
     let uses = info.get_entry_point(index);
     let mut entries = Vec::new();
+    let mut params_bytes = None;
     for (handle, var) in module.global_variables.iter() {
         let Some(binding) = &var.binding else {
             continue;
         };
-        if uses[handle].is_empty() {
+        if binding.binding == 0 {
+            params_bytes = Some(u64::from(module.types[var.ty].inner.size(module.to_ctx())));
+        } else if uses[handle].is_empty() {
             continue;
         }
         if binding.group != 0 {
@@ -66,7 +82,13 @@ pub(crate) fn layout_entries(kernel: Kernel) -> Result<Vec<wgpu::BindGroupLayout
             count: None,
         });
     }
-    Ok(entries)
+    let params_bytes =
+        params_bytes.ok_or_else(|| fail("no parameter block at binding 0".into()))?;
+    Ok(Interface {
+        entries,
+        workgroup_size: module.entry_points[index].workgroup_size,
+        params_bytes,
+    })
 }
 
 fn buffer(ty: wgpu::BufferBindingType, binding: &naga::ResourceBinding) -> wgpu::BindingType {
@@ -111,23 +133,31 @@ fn texture(ty: &naga::TypeInner) -> Option<wgpu::BindingType> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gpu::runtime::pipelines::Program;
+
+    static TEST: Program = Program {
+        name: "test.wgsl",
+        source: SOURCE,
+    };
+
+    fn entries(
+        entry: &'static str,
+        program: &'static Program,
+    ) -> Result<Vec<wgpu::BindGroupLayoutEntry>> {
+        interface(Kernel::new(program, entry)).map(|i| i.entries)
+    }
 
     const SOURCE: &str = "
         @group(0) @binding(0) var<uniform> p: vec4<u32>;
         @group(0) @binding(1) var<storage, read> x: array<f32>;
         @group(0) @binding(2) var<storage, read> unused: array<f32>;
         @group(0) @binding(3) var<storage, read_write> y: array<f32>;
-        @compute @workgroup_size(1) fn main() { y[0] = x[p.x]; }
+        @compute @workgroup_size(2, 3) fn main() { y[0] = x[0]; }
     ";
 
     #[test]
     fn layout_lists_only_what_the_entry_point_uses() {
-        let k = Kernel {
-            file: "test.wgsl",
-            source: SOURCE,
-            entry: "main",
-        };
-        let got: Vec<(u32, bool, Option<bool>)> = layout_entries(k)
+        let got: Vec<(u32, bool, Option<bool>)> = entries("main", &TEST)
             .unwrap()
             .iter()
             .map(|e| match e.ty {
@@ -154,13 +184,17 @@ mod tests {
                 (3, false, Some(false))
             ]
         );
-        let missing = Kernel { entry: "nope", ..k };
-        assert!(layout_entries(missing).is_err());
+        assert!(entries("nope", &TEST).is_err());
+        // Binding 0 is in every layout, used or not, with its size and the workgroup size.
+        let i = interface(Kernel::new(&TEST, "main")).unwrap();
+        assert_eq!((i.workgroup_size, i.params_bytes), ([2, 3, 1], 16));
     }
 
     #[test]
     fn textures_get_texture_layouts_and_other_kinds_an_error() {
-        let source = "
+        static TEXTURES: Program = Program {
+            name: "textures.wgsl",
+            source: "
             @group(0) @binding(0) var<uniform> p: vec4<u32>;
             @group(0) @binding(1) var t: texture_2d<f32>;
             @group(0) @binding(2) var s: texture_storage_2d<rgba32float, write>;
@@ -175,13 +209,9 @@ mod tests {
             @compute @workgroup_size(1) fn sampled() {
                 textureStore(s, vec2<u32>(0u), textureLoad(t, vec2<u32>(p.x), 0));
             }
-        ";
-        let k = Kernel {
-            file: "test.wgsl",
-            source,
-            entry: "main",
+        ",
         };
-        let got: Vec<(u32, wgpu::BindingType)> = layout_entries(k)
+        let got: Vec<(u32, wgpu::BindingType)> = entries("main", &TEXTURES)
             .unwrap()
             .into_iter()
             .map(|e| (e.binding, e.ty))
@@ -210,7 +240,7 @@ mod tests {
             )
         );
         for (entry, binding) in [("volume", 3), ("sampled", 1)] {
-            let err = layout_entries(Kernel { entry, ..k }).unwrap_err();
+            let err = entries(entry, &TEXTURES).unwrap_err();
             let want = format!("binding {binding} is not a 2-D rgba32float storage texture");
             assert!(err.to_string().contains(&want), "{err}");
         }

@@ -94,7 +94,7 @@ impl Profiler {
         let kernels = std::mem::take(&mut self.recorded);
         let bytes = (2 * kernels.len() * wgpu::QUERY_SIZE as usize) as u64;
         let ticks: Vec<u64> =
-            bytemuck::pod_collect_to_vec(&super::context::map_read(device, &self.staging, bytes)?);
+            bytemuck::pod_collect_to_vec(&super::readback::map_read(device, &self.staging, bytes)?);
         for (kernel, pair) in kernels.iter().zip(ticks.chunks_exact(2)) {
             let ns = (pair[1].saturating_sub(pair[0]) as f64 * self.period_ns) as u64;
             let total = self.totals.entry(kernel).or_default();

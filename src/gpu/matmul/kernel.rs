@@ -1,0 +1,55 @@
+//! The matmul kernels by name: what the tuner chooses, the disk cache records and
+//! `TENSORGEARS_MATMUL` forces.
+
+/// A matmul kernel (one entry point, or a pair sharing one launch; src/gpu/matmul/ has a file
+/// per kernel family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum MatmulKernel {
+    /// Register blocking only, no workgroup memory (shaders/matmul.wgsl).
+    Register,
+    /// Workgroup-memory tiles (shaders/matmul.wgsl).
+    Tiled,
+    /// Register blocking with A shared across 8-lane subgroups by broadcast
+    /// (shaders/matmul_subgroup.wgsl).
+    Subgroup,
+    /// Both operands first put into textures and read as storage textures, 16x32 blocks of C
+    /// per 8-lane subgroup (shaders/matmul_texture.wgsl). One matrix per product.
+    Texture,
+    /// One lane per four rows of C, B read from a uniform block: products of at most 16
+    /// columns (shaders/matmul_narrow.wgsl). Not a contender in the timed choice.
+    Narrow,
+}
+
+impl MatmulKernel {
+    /// Every kernel, in the order the tuner lists them.
+    pub(crate) const ALL: [MatmulKernel; 5] = [
+        MatmulKernel::Register,
+        MatmulKernel::Tiled,
+        MatmulKernel::Subgroup,
+        MatmulKernel::Texture,
+        MatmulKernel::Narrow,
+    ];
+
+    /// The name used by `TENSORGEARS_MATMUL`, the cache and `Device::matmul_kernel`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MatmulKernel::Register => "register",
+            MatmulKernel::Tiled => "tiled",
+            MatmulKernel::Subgroup => "subgroup",
+            MatmulKernel::Texture => "texture",
+            MatmulKernel::Narrow => "narrow",
+        }
+    }
+
+    /// The contender `s` names, if it names one (`narrow` is not one).
+    pub(crate) fn parse(s: &str) -> Option<MatmulKernel> {
+        MatmulKernel::ALL
+            .into_iter()
+            .find(|k| k.name() == s && *k != MatmulKernel::Narrow)
+    }
+
+    /// The kernel `TENSORGEARS_MATMUL` names, if it names one.
+    pub(crate) fn forced() -> Option<MatmulKernel> {
+        MatmulKernel::parse(&std::env::var("TENSORGEARS_MATMUL").ok()?)
+    }
+}
