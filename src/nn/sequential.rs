@@ -1,0 +1,252 @@
+//! A model of layers applied one after another, and its training and evaluation loops.
+
+use super::progress::{EpochStats, Progress};
+use super::{Activation, Dense};
+use crate::data::Dataset;
+use crate::optim::Optimizer;
+use crate::{loss, Error, Result, Tensor, Var};
+
+/// Layers applied one after another.
+///
+/// ```
+/// use tensorgears::nn::{Activation, Dense, Sequential};
+/// use tensorgears::{Device, Tensor};
+/// # fn main() -> tensorgears::Result<()> {
+/// let dev = Device::cpu();
+/// let model = Sequential::new(vec![
+///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+/// ]);
+/// assert_eq!(model.weights().len(), 4);
+/// let p = model.forward(&Tensor::zeros(&[2, 784], &dev)?)?;
+/// assert_eq!(p.shape(), &[2, 10]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Sequential {
+    pub(super) layers: Vec<Dense>,
+}
+
+impl Sequential {
+    /// A model of `layers`, applied in order.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// assert_eq!(model.layers().len(), 2);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn new(layers: Vec<Dense>) -> Sequential {
+        Sequential { layers }
+    }
+
+    /// The output of the last layer for input `x`.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let (w1, b1) = (Tensor::from_vec(vec![1., -1.], &[1, 2], &dev)?, Tensor::zeros(&[2], &dev)?);
+    /// let (w2, b2) = (Tensor::ones(&[2, 1], &dev)?, Tensor::from_vec(vec![0.5], &[1], &dev)?);
+    /// let model = Sequential::new(vec![
+    ///     Dense::from_tensors(w1, b1, Activation::Relu)?, // [relu(x), relu(-x)]
+    ///     Dense::from_tensors(w2, b2, Activation::None)?, // their sum + 0.5
+    /// ]);
+    /// let x = Tensor::from_vec(vec![3., -2.], &[2, 1], &dev)?;
+    /// assert_eq!(model.forward(&x)?.to_vec()?, vec![3.5, 2.5]); // |x| + 0.5
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut h = x.clone();
+        for layer in &self.layers {
+            h = layer.forward(&h)?;
+        }
+        Ok(h)
+    }
+
+    /// Every layer's weights, in order.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// let shapes: Vec<&[usize]> = model.weights().iter().map(|v| v.as_tensor().shape()).collect();
+    /// assert_eq!(shapes, vec![&[784, 512][..], &[512][..], &[512, 10][..], &[10][..]]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn weights(&self) -> Vec<&Var> {
+        self.layers.iter().flat_map(Dense::weights).collect()
+    }
+
+    /// The layers.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
+    ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
+    /// ]);
+    /// assert_eq!(model.layers()[1].activation(), Activation::Softmax);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// The output before a final softmax: what the fused cross-entropy takes. (Softmax keeps
+    /// the order of its inputs, so the predicted class is the same.)
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let x = Tensor::from_vec(vec![2., 0.], &[1, 2], &dev)?;
+    /// assert_eq!(model.logits(&x)?.to_vec()?, vec![2., 0.]); // before the softmax
+    /// let p = model.forward(&x)?.to_vec()?;
+    /// assert!((p[0] + p[1] - 1.0).abs() < 1e-6 && p[0] > p[1]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let last = i + 1 == self.layers.len();
+            h = if last && layer.activation == Activation::Softmax {
+                h.matmul(layer.w.as_tensor())?.add(layer.b.as_tensor())?
+            } else {
+                layer.forward(&h)?
+            };
+        }
+        Ok(h)
+    }
+
+    /// The predicted class of each row of `x`, as a `u32` tensor.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let x = Tensor::from_vec(vec![0.2, 0.9, 0.7, 0.1], &[2, 2], &dev)?;
+    /// assert_eq!(model.predict(&x)?.to_vec_u32()?, vec![1, 0]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn predict(&self, x: &Tensor) -> Result<Tensor> {
+        self.logits(&x.detach())?.argmax_axis(1)
+    }
+
+    /// One epoch of training on `data` with the fused sparse softmax-cross-entropy of
+    /// [`Sequential::logits`]: forward, backward and `optimizer.step` for each batch (shuffled
+    /// with `shuffle_seed` when given). The running loss and accuracy stay on the device;
+    /// `progress` is called after every step and reads them only if it asks
+    /// ([`Progress::running`]), so a loop that shows them every few steps waits for the device
+    /// only then. The labels must be below the number of outputs (a [`Dataset`] of MNIST's
+    /// are); an out-of-range one makes the loss NaN rather than stopping the device to check.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::optim::Sgd;
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// // Two classes of two-pixel images: the label is the lit pixel.
+    /// let ds = Dataset::new(&[255, 0, 0, 255, 255, 0, 0, 255], &[0, 1, 0, 1], 2, &dev)?;
+    /// let model = Sequential::new(vec![Dense::new(2, 2, Activation::Softmax, 0, &dev)?]);
+    /// let mut opt = Sgd::new(0.5);
+    /// for seed in 0..20 {
+    ///     model.train_epoch(&ds, 2, &mut opt, Some(seed), |_| Ok(()))?;
+    /// }
+    /// let stats = model.train_epoch(&ds, 2, &mut opt, None, |_| Ok(()))?;
+    /// assert_eq!((stats.samples, stats.accuracy), (4, 1.0));
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn train_epoch(
+        &self,
+        data: &Dataset,
+        batch_size: usize,
+        optimizer: &mut dyn Optimizer,
+        shuffle_seed: Option<u64>,
+        mut progress: impl FnMut(&Progress) -> Result<()>,
+    ) -> Result<EpochStats> {
+        let batches = data.batches(batch_size, shuffle_seed)?;
+        let steps = batches.num_batches();
+        let weights = self.weights();
+        let mut p = Progress {
+            step: 0,
+            steps,
+            seen: 0,
+            loss_sum: Tensor::scalar(0.0, data.device())?,
+            correct: Tensor::scalar(0.0, data.device())?,
+        };
+        for batch in batches {
+            let (x, y) = batch?;
+            let logits = self.logits(&x)?;
+            let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, &y)?;
+            optimizer.step(&weights, &loss.backward()?)?;
+            p.loss_sum = p.loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
+            p.correct = p.correct.add(&loss::count_correct(&logits.detach(), &y)?)?;
+            p.seen += y.len();
+            p.step += 1;
+            progress(&p)?;
+        }
+        let (loss, accuracy) = p.running()?;
+        Ok(EpochStats {
+            loss,
+            accuracy,
+            samples: p.seen,
+        })
+    }
+
+    /// Mean sparse softmax-cross-entropy and accuracy over `data`, in batches. The sums stay
+    /// on the device until the end: one readback for the whole set.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let w = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let layer = Dense::from_tensors(w, Tensor::zeros(&[2], &dev)?, Activation::Softmax)?;
+    /// let model = Sequential::new(vec![layer]);
+    /// let ds = Dataset::new(&[255, 0, 0, 255], &[0, 1], 2, &dev)?;
+    /// let (loss, accuracy) = model.evaluate(&ds, 1)?;
+    /// assert_eq!(accuracy, 1.0);
+    /// assert!((loss - (1.0 + (-1f32).exp()).ln()).abs() < 1e-6); // logits [1, 0], label 0
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<(f32, f32)> {
+        if data.is_empty() {
+            return Err(Error::InvalidArgument {
+                op: "evaluate",
+                msg: "the data set is empty".into(),
+            });
+        }
+        let mut loss_sum = Tensor::scalar(0.0, data.device())?;
+        let mut correct = Tensor::scalar(0.0, data.device())?;
+        for batch in data.batches(batch_size, None)? {
+            let (x, y) = batch?;
+            let z = self.logits(&x)?.detach();
+            let rows = y.len() as f32;
+            loss_sum = loss_sum
+                .add(&loss::sparse_softmax_cross_entropy_unchecked(&z, &y)?.mul_scalar(rows)?)?;
+            correct = correct.add(&loss::count_correct(&z, &y)?)?;
+        }
+        let n = data.len() as f32;
+        Ok((loss_sum.to_scalar()? / n, correct.to_scalar()? / n))
+    }
+}
