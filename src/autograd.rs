@@ -225,7 +225,7 @@ impl Node {
 /// assert_eq!(grads.get(&x).unwrap().to_vec()?, vec![2.0]);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Var {
     id: u64,
     tensor: Tensor,
@@ -320,6 +320,7 @@ impl Var {
 /// assert!(grads.get(&b).is_none());
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Gradients {
     grads: HashMap<u64, Tensor>,
 }

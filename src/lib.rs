@@ -81,7 +81,7 @@
 //! - [`Var`] and [`Gradients`]: reverse-mode autodiff (`src/autograd.rs`).
 //! - [`loss`], [`nn`], [`optim`]: the fused cross-entropy, `Dense`/`Sequential`, SGD and RMSprop.
 //! - [`data`]: data sets, batches gathered on the device, MNIST.
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod autograd;
 mod cpu;

@@ -94,6 +94,7 @@ fn update(
 /// assert_eq!(w.as_tensor().to_vec()?, vec![0.8, 1.6]);
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct Sgd {
     /// Learning rate.
     pub lr: f32,
@@ -167,6 +168,7 @@ impl Optimizer for Sgd {
 /// assert!(w.iter().all(|v| (v + 0.01 / 0.1f32.sqrt()).abs() < 1e-6));
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct RmsProp {
     /// Learning rate.
     pub lr: f32,

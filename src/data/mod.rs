@@ -39,6 +39,7 @@ use crate::{DType, Device, Error, Layout, Result, Tensor};
 /// assert_eq!(y.to_vec_u32()?, vec![1, 0]);
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Dataset {
     /// The features, packed four bytes to a u32 word.
     words: Tensor,
@@ -230,6 +231,7 @@ impl Dataset {
 /// assert_eq!(shapes, vec![vec![2, 2], vec![2, 2], vec![1, 2]]);
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Batches<'a> {
     data: &'a Dataset,
     order: Option<Tensor>,
