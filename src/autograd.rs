@@ -202,7 +202,9 @@ impl Node {
             Op::CrossEntropy(logits, labels) => {
                 out.push((
                     0,
-                    crate::loss::cross_entropy_backward(&logits.detach(), &labels.detach(), g)?,
+                    logits
+                        .detach()
+                        .cross_entropy_backward(&labels.detach(), g)?,
                 ));
             }
         }

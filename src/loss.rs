@@ -104,27 +104,22 @@ pub fn sparse_softmax_cross_entropy_unchecked(logits: &Tensor, labels: &Tensor) 
     }))
 }
 
-/// The gradient with respect to the logits, scaled by the upstream gradient `grad` (0-d).
-pub(crate) fn cross_entropy_backward(
-    logits: &Tensor,
-    labels: &Tensor,
-    grad: &Tensor,
-) -> Result<Tensor> {
-    let (batch, classes) = check(logits, labels)?;
-    let (x, l, g) = (
-        logits.contiguous()?,
-        labels.contiguous()?,
-        grad.contiguous()?,
-    );
-    let storage = x
-        .storage()
-        .cross_entropy_backward(l.storage(), g.storage(), batch, classes)?;
-    Ok(Tensor::from_storage(
-        storage,
-        Layout::contiguous(&[batch, classes]),
-        DType::F32,
-        logits.device().clone(),
-    ))
+impl Tensor {
+    /// The gradient of the fused loss with respect to these logits, scaled by the upstream
+    /// gradient `grad` (0-d): the backward rule of `Op::CrossEntropy`.
+    pub(crate) fn cross_entropy_backward(&self, labels: &Tensor, grad: &Tensor) -> Result<Tensor> {
+        let (batch, classes) = check(self, labels)?;
+        let (x, l, g) = (self.contiguous()?, labels.contiguous()?, grad.contiguous()?);
+        let storage =
+            x.storage()
+                .cross_entropy_backward(l.storage(), g.storage(), batch, classes)?;
+        Ok(Tensor::from_storage(
+            storage,
+            Layout::contiguous(&[batch, classes]),
+            DType::F32,
+            self.device().clone(),
+        ))
+    }
 }
 
 /// How many rows of `(batch, classes)` logits have their largest value (the first, among

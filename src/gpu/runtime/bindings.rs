@@ -3,7 +3,7 @@
 //! block (binding 0) take a dynamic offset, so one bind group serves every dispatch of a kernel
 //! over the same buffers, whichever parameter slot it reads.
 
-use super::pipelines::Kernel;
+use super::kernel::Kernel;
 use crate::{Error, Result};
 
 /// A kernel's interface, as its WGSL declares it.
@@ -133,7 +133,7 @@ fn texture(ty: &naga::TypeInner) -> Option<wgpu::BindingType> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpu::runtime::pipelines::Program;
+    use crate::gpu::runtime::kernel::Program;
 
     static TEST: Program = Program {
         name: "test.wgsl",
