@@ -50,6 +50,12 @@ fn apply_unary(x: f32, s: f32) -> f32 {
             if (x == 0.0) { return bitcast<f32>(0xff800000u); }
             return log(x);
         }
+        case 7u: { return 1.0 / (1.0 + exp(-x)); }
+        case 8u: {
+            // tanh is 1 to f32 precision from 9 on; some drivers compute it through exp, which
+            // overflows to inf / inf for large |x|. NaN stays NaN.
+            return select(tanh(clamp(x, -15.0, 15.0)), x, x != x);
+        }
         default: { return nan(); }
     }
 }

@@ -140,6 +140,9 @@ impl Node {
                     UnaryOp::Powf(p) => g.mul(&xv.powf(p - 1.0)?.mul_scalar(*p)?)?,
                     UnaryOp::Exp => g.mul(&yv)?,
                     UnaryOp::Ln => g.div(&xv)?,
+                    // y (1 - y) and 1 - y^2, from the result.
+                    UnaryOp::Sigmoid => g.mul(&yv.mul(&yv.mul_scalar(-1.0)?.add_scalar(1.0)?)?)?,
+                    UnaryOp::Tanh => g.mul(&yv.mul(&yv)?.mul_scalar(-1.0)?.add_scalar(1.0)?)?,
                 };
                 out.push((0, gi));
             }

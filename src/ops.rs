@@ -83,17 +83,22 @@ pub(crate) enum UnaryOp {
     Powf(f32),
     Exp,
     Ln,
+    /// `1 / (1 + e^-x)`, the logistic function.
+    Sigmoid,
+    Tanh,
 }
 
 impl UnaryOp {
     /// Every op, in the order of their codes, those with a scalar given a sample one.
-    pub(crate) const ALL: [UnaryOp; 6] = [
+    pub(crate) const ALL: [UnaryOp; 8] = [
         UnaryOp::Relu,
         UnaryOp::AddScalar(0.5),
         UnaryOp::MulScalar(-1.5),
         UnaryOp::Powf(3.0),
         UnaryOp::Exp,
         UnaryOp::Ln,
+        UnaryOp::Sigmoid,
+        UnaryOp::Tanh,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -104,6 +109,8 @@ impl UnaryOp {
             UnaryOp::Powf(_) => "powf",
             UnaryOp::Exp => "exp",
             UnaryOp::Ln => "ln",
+            UnaryOp::Sigmoid => "sigmoid",
+            UnaryOp::Tanh => "tanh",
         }
     }
 
@@ -117,6 +124,8 @@ impl UnaryOp {
             UnaryOp::Powf(_) => 4,
             UnaryOp::Exp => 5,
             UnaryOp::Ln => 6,
+            UnaryOp::Sigmoid => 7,
+            UnaryOp::Tanh => 8,
         }
     }
 
@@ -136,6 +145,8 @@ impl UnaryOp {
             UnaryOp::Powf(s) => x.powf(s),
             UnaryOp::Exp => x.exp(),
             UnaryOp::Ln => x.ln(),
+            UnaryOp::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+            UnaryOp::Tanh => x.tanh(),
         }
     }
 }

@@ -147,6 +147,8 @@ fn elementwise_rules_match_finite_differences() {
     check_grad("powf int", std::slice::from_ref(&a), |t| t[0].powf(3.0));
     check_grad("exp", std::slice::from_ref(&a), |t| t[0].exp());
     check_grad("ln", std::slice::from_ref(&b), |t| t[0].ln());
+    check_grad("sigmoid", std::slice::from_ref(&a), |t| t[0].sigmoid());
+    check_grad("tanh", std::slice::from_ref(&a), |t| t[0].tanh());
     check_grad("scalar broadcast", &[a.clone(), r(&[], 0.5, 1.0, 4)], |t| {
         t[0].mul(&t[1])
     });
@@ -245,6 +247,7 @@ fn gradients_agree_between_devices() -> Result<()> {
             .add_scalar(1.0)?
             .ln()?
             .powf(1.5)?;
+        let h = h.add(&h.tanh()?.mul(&h.sigmoid()?)?)?;
         let z = h
             .slice(s![1.., ..])?
             .t()?

@@ -63,6 +63,8 @@ proptest! {
         common::parity(&[&x], "add_scalar", |t| t[0].add_scalar(p)).unwrap();
         common::parity(&[&x], "mul_scalar", |t| t[0].mul_scalar(p)).unwrap();
         common::parity(&[&x], "exp", |t| t[0].exp()).unwrap();
+        common::parity(&[&x], "sigmoid", |t| t[0].sigmoid()).unwrap();
+        common::parity(&[&x], "tanh", |t| t[0].tanh()).unwrap();
         common::parity(&[&pos], "ln", |t| t[0].ln()).unwrap();
         common::parity(&[&pos], "powf", |t| t[0].powf(p)).unwrap();
         common::parity(&[&x], "powf int", |t| t[0].powf(3.0)).unwrap();

@@ -193,4 +193,34 @@ impl Tensor {
     pub fn ln(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Ln)
     }
+
+    /// The logistic function `1 / (1 + e^-x)`.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![0., 2., -100.], &[3], &dev)?;
+    /// let y = x.sigmoid()?.to_vec()?;
+    /// assert_eq!((y[0], y[2]), (0.5, 0.0));
+    /// assert!((y[1] - 0.880797).abs() < 1e-6);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Sigmoid)
+    }
+
+    /// The hyperbolic tangent.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![0., 0.5, -100.], &[3], &dev)?;
+    /// let y = x.tanh()?.to_vec()?;
+    /// assert_eq!((y[0], y[2]), (0.0, -1.0));
+    /// assert!((y[1] - 0.462117).abs() < 1e-6);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn tanh(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Tanh)
+    }
 }
