@@ -32,6 +32,7 @@
 //! let _: ndarray::ArrayD<f32> = x.to_array()?; let _ = x.to_device(&Device::cpu())?;
 //! x.add(&y)?; x.sub(&y)?; x.mul(&y)?; x.div(&y)?; x.maximum(&y)?;   // NumPy broadcasting, either side
 //! x.relu()?; x.add_scalar(1.0)?; x.mul_scalar(2.0)?; x.powf(3.0)?; x.exp()?; x.ln()?;
+//! x.sigmoid()?; x.tanh()?;
 //! assert!(matches!(x.add(&z), Err(Error::ShapeMismatch { op: "add", .. })));
 //! # let _ = a;
 //! # Ok(()) }
@@ -76,8 +77,9 @@
 //! - [`Tensor`]: the one tensor type and its operations (`src/tensor/`); [`Device`] says where
 //!   it lives; [`Error`] is every failure; [`DType`] its element type.
 //! - `layout`: shapes, strides and broadcasting, walked the same way by both devices.
-//! - `cpu`: the reference backend; `gpu`: the wgpu backend (`src/gpu/context.rs` holds all wgpu
-//!   setup and readback), with one WGSL file per kernel family under `shaders/`.
+//! - `cpu`: the reference backend; `gpu`: the wgpu backend (`src/gpu/runtime/` holds all wgpu
+//!   setup, memory and readback and knows no op), with one WGSL file per kernel family under
+//!   `shaders/` and a launcher for each (docs/ARCHITECTURE.md).
 //! - [`Var`] and [`Gradients`]: reverse-mode autodiff (`src/autograd.rs`).
 //! - [`loss`], [`nn`], [`optim`]: the fused cross-entropy, `Dense`/`Sequential`, SGD and RMSprop.
 //! - [`data`]: data sets, batches gathered on the device, MNIST.

@@ -1,8 +1,8 @@
 // `s![a..-b]` counts from the end, which clippy mistakes for an empty Rust range.
 #![allow(clippy::reversed_empty_ranges)]
 //! dot and matmul through the public API: the chapter's numbers, NumPy's shape rules, batched
-//! and non-contiguous operands, CPU-vs-GPU parity. (Each GPU variant is tested on the named
-//! edge cases in src/gpu/matmul/mod.rs.)
+//! and non-contiguous operands, CPU-vs-GPU parity. (Each GPU kernel is tested on the named
+//! edge cases in src/gpu/matmul/tests.rs.)
 mod common;
 
 use proptest::prelude::*;
