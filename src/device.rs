@@ -174,8 +174,9 @@ impl Device {
 
     /// What this GPU device has done since it was opened (`None` on the CPU): kernel
     /// dispatches, queue submits, readbacks, storage buffers and textures created (pools reuse
-    /// freed ones), pipelines compiled and bind groups created. Counters are process-wide for the
-    /// shared device; compare two readings to see what a piece of code costs.
+    /// freed ones), pipelines compiled and bind groups created; and the bytes in use and idle in
+    /// the pools now. Counters are process-wide for the shared device; compare two readings to
+    /// see what a piece of code costs.
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};
@@ -190,6 +191,64 @@ impl Device {
     /// ```
     pub fn gpu_counters(&self) -> Option<GpuCounters> {
         self.gpu_context().map(|c| c.runtime.counters())
+    }
+
+    /// Hands back to the driver every buffer and texture the GPU's pools hold idle (a no-op on
+    /// the CPU). Pooled memory is what freed tensors leave for the next ones of similar size;
+    /// the pools keep at most [`pool_limit`](Device::pool_limit) bytes idle in any case, so
+    /// this is for a program that is done with a large working set.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     drop(Tensor::zeros(&[1 << 16], &gpu)?); // its buffer goes back to the pool
+    ///     gpu.trim();
+    ///     assert_eq!(gpu.gpu_counters().unwrap().pooled_bytes, 0);
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn trim(&self) {
+        if let Inner::Gpu(ctx) = &self.0 {
+            ctx.runtime.trim();
+        }
+    }
+
+    /// The most bytes the GPU's pools keep idle (0 on the CPU, which pools nothing): by
+    /// default twice the adapter's largest storage binding, between 64 MiB and 1 GiB, or
+    /// `TENSORGEARS_POOL_LIMIT` (bytes).
+    ///
+    /// ```
+    /// # use tensorgears::Device;
+    /// assert_eq!(Device::cpu().pool_limit(), 0);
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     assert!(gpu.pool_limit() > 0);
+    /// }
+    /// ```
+    pub fn pool_limit(&self) -> u64 {
+        match &self.0 {
+            Inner::Cpu => 0,
+            Inner::Gpu(ctx) => ctx.runtime.pool_limit(),
+        }
+    }
+
+    /// Keeps at most `bytes` idle in the GPU's pools from now on, freeing what is over it now
+    /// (a no-op on the CPU). Every `Device::gpu()` shares one device and so one limit.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     let before = gpu.pool_limit();
+    ///     gpu.set_pool_limit(1 << 20);
+    ///     drop(Tensor::zeros(&[1 << 20], &gpu)?); // 4 MiB: over the limit, freed at once
+    ///     assert!(gpu.gpu_counters().unwrap().pooled_bytes <= 1 << 20);
+    ///     gpu.set_pool_limit(before);
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn set_pool_limit(&self, bytes: u64) {
+        if let Inner::Gpu(ctx) = &self.0 {
+            ctx.runtime.set_pool_limit(bytes);
+        }
     }
 
     /// Starts timing every kernel this device runs, with the adapter's timestamp queries;

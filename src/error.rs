@@ -103,14 +103,17 @@ pub enum Error {
         /// What wgpu reported.
         reason: String,
     },
-    /// The device ran out of memory.
-    #[error("out of GPU memory while allocating {bytes} bytes")]
+    /// A device ran out of memory (for the GPU, after freeing everything its pool held idle).
+    #[error("out of memory on {device} while allocating {bytes} bytes")]
     OutOfMemory {
         /// The size of the allocation that failed.
         bytes: u64,
+        /// Which device: "the CPU" or "the GPU".
+        device: String,
     },
-    /// A tensor is larger than the device allows in one buffer or binding.
-    #[error("{op}: {what} of {requested} bytes exceeds the device limit of {limit} bytes")]
+    /// A size beyond what the device or the kernels allow: a buffer past the binding limit, a
+    /// dispatch past the workgroup limit, a view with more axes than kernels walk.
+    #[error("{op}: {what} of {requested}{u} exceeds the limit of {limit}{u}", u = spaced(unit))]
     LimitExceeded {
         /// The operation that failed.
         op: &'static str,
@@ -118,8 +121,10 @@ pub enum Error {
         what: &'static str,
         /// The size requested.
         requested: u64,
-        /// The device's limit.
+        /// The limit.
         limit: u64,
+        /// What both count: "bytes", "workgroups", "axes", "texels"; empty for a plain number.
+        unit: &'static str,
     },
     /// A data file is missing, unreadable, malformed or fails its checksum.
     #[error("{file}: {msg}")]
@@ -148,6 +153,15 @@ pub enum Error {
     /// The GPU reported an error (validation, lost device, failed mapping).
     #[error("GPU error: {0}")]
     Gpu(String),
+}
+
+/// A unit after its number, or nothing.
+fn spaced(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
 }
 
 /// `Result` with the crate's [`Error`].

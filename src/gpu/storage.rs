@@ -80,6 +80,7 @@ fn bytes_of(op: &'static str, len: usize) -> Result<u64> {
         what: "a buffer",
         requested: u64::MAX,
         limit: u64::MAX,
+        unit: "bytes",
     })
 }
 

@@ -97,13 +97,15 @@ params! {
     }
 }
 
-/// `value` as a u32 parameter, or an error naming what did not fit.
+/// `value` as a u32 parameter, or an error naming what did not fit (`what` says in what
+/// unit).
 pub(crate) fn word(op: &'static str, what: &'static str, value: usize) -> Result<u32> {
     u32::try_from(value).map_err(|_| Error::LimitExceeded {
         op,
         what,
         requested: value as u64,
         limit: u64::from(u32::MAX),
+        unit: "",
     })
 }
 
@@ -114,6 +116,7 @@ pub(crate) fn signed(op: &'static str, what: &'static str, value: isize) -> Resu
         what,
         requested: value.unsigned_abs() as u64,
         limit: i32::MAX as u64,
+        unit: "",
     })
 }
 
@@ -122,9 +125,10 @@ impl Shape {
         if shape.len() > MAX_RANK {
             return Err(Error::LimitExceeded {
                 op,
-                what: "axes that do not merge (a view's rank)",
+                what: "a view's rank after merging its axes",
                 requested: shape.len() as u64,
                 limit: MAX_RANK as u64,
+                unit: "axes",
             });
         }
         let mut dims = [0; MAX_RANK];

@@ -33,10 +33,16 @@ pub struct GpuCounters {
     /// Textures allocated (not counting those reused from the pool); the texture matmul
     /// kernel packs its operands into them.
     pub textures_created: u64,
+    /// Bytes of buffers and textures in use now (a level, not a count: `since` keeps the later
+    /// reading's).
+    pub live_bytes: u64,
+    /// Bytes of buffers and textures idle in the pools now, at most the pool limit
+    /// ([`Device::set_pool_limit`](crate::Device::set_pool_limit)); a level, like `live_bytes`.
+    pub pooled_bytes: u64,
 }
 
 impl GpuCounters {
-    /// The counts from `earlier` to `self`.
+    /// The counts from `earlier` to `self` (the byte levels are `self`'s).
     ///
     /// ```
     /// use tensorgears::GpuCounters;
@@ -54,6 +60,8 @@ impl GpuCounters {
             pipelines_compiled: self.pipelines_compiled - earlier.pipelines_compiled,
             bind_groups_created: self.bind_groups_created - earlier.bind_groups_created,
             textures_created: self.textures_created - earlier.textures_created,
+            live_bytes: self.live_bytes,
+            pooled_bytes: self.pooled_bytes,
         }
     }
 }
@@ -86,6 +94,8 @@ impl Counters {
             pipelines_compiled: get(&self.pipelines_compiled),
             bind_groups_created: get(&self.bind_groups_created),
             textures_created: get(&self.textures_created),
+            live_bytes: 0,
+            pooled_bytes: 0,
         }
     }
 }

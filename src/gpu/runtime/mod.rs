@@ -20,7 +20,7 @@ use counters::{bump, Counters};
 pub(crate) use device::AdapterFacts;
 use device::ErrorSink;
 pub(crate) use kernel::{Kernel, Program};
-use memory::Memory;
+use memory::{size_class, Memory};
 pub(crate) use memory::{BufferKind, PooledTexture};
 pub(crate) use pipelines::Pipeline;
 use pipelines::Pipelines;
@@ -57,13 +57,14 @@ impl Runtime {
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         });
+        let memory = Memory::new(default_pool_limit(&adapter.limits));
         Ok(Runtime {
             recorder: Recorder::new(&device, &queue, errors.clone()),
             device,
             queue,
             adapter,
             pipelines: Pipelines::default(),
-            memory: Memory::default(),
+            memory,
             readback: Readback::default(),
             errors,
             counters: Counters::default(),
@@ -72,7 +73,28 @@ impl Runtime {
     }
 
     pub(crate) fn counters(&self) -> GpuCounters {
-        self.counters.snapshot()
+        let (live, pooled) = self.memory.levels();
+        GpuCounters {
+            live_bytes: live,
+            pooled_bytes: pooled,
+            ..self.counters.snapshot()
+        }
+    }
+
+    /// The most bytes the pools keep idle.
+    pub(crate) fn pool_limit(&self) -> u64 {
+        self.memory.limit()
+    }
+
+    /// Keeps at most `bytes` idle in the pools from now on.
+    pub(crate) fn set_pool_limit(&self, bytes: u64) {
+        self.memory.set_limit(bytes);
+    }
+
+    /// Frees every idle buffer and texture, and the readback staging buffer.
+    pub(crate) fn trim(&self) {
+        self.memory.trim();
+        self.readback.trim();
     }
 
     /// The largest buffer one storage binding may cover, in bytes.
@@ -116,9 +138,10 @@ impl Runtime {
         if workgroups.iter().any(|&g| g > max) {
             return Err(Error::LimitExceeded {
                 op: kernel.entry,
-                what: "workgroups along one dimension of a dispatch",
+                what: "a dispatch along one dimension",
                 requested: u64::from(workgroups.into_iter().max().unwrap_or(0)),
                 limit: u64::from(max),
+                unit: "workgroups",
             });
         }
         if workgroups.contains(&0) {
@@ -145,9 +168,10 @@ impl Runtime {
         if groups as u64 > most {
             return Err(Error::LimitExceeded {
                 op: kernel.entry,
-                what: "a dispatch (in workgroups)",
+                what: "a dispatch",
                 requested: groups as u64,
                 limit: most,
+                unit: "workgroups",
             });
         }
         self.dispatch(
@@ -158,8 +182,8 @@ impl Runtime {
         )
     }
 
-    /// A buffer of at least `bytes` bytes of `kind`, from the pool when one was freed. Its
-    /// contents are undefined.
+    /// A buffer of at least `bytes` bytes of `kind` (its size class), from the pool when one of
+    /// that class is idle. Its contents are undefined.
     pub(crate) fn alloc(
         &self,
         op: &'static str,
@@ -173,10 +197,12 @@ impl Runtime {
                 what: "a storage buffer",
                 requested: bytes,
                 limit: self.max_binding(),
+                unit: "bytes",
             });
         }
+        let class = size_class(bytes, self.max_binding());
         self.memory
-            .buffer(&self.device, &self.counters, op, bytes, kind)
+            .buffer(&self.device, &self.counters, op, class, kind)
     }
 
     /// Returns a buffer to the pool (see `Memory::release`).
@@ -200,9 +226,10 @@ impl Runtime {
         if width.max(height) > limit {
             return Err(Error::LimitExceeded {
                 op,
-                what: "a texture side (in texels)",
+                what: "a texture side",
                 requested: u64::from(width.max(height)),
                 limit: u64::from(limit),
+                unit: "texels",
             });
         }
         self.memory.texture(
@@ -359,4 +386,21 @@ impl Runtime {
                 reason: "kernel profiling was not started (Device::profile_kernels)".into(),
             })
     }
+}
+
+/// The idle bytes the pools keep unless told otherwise (`TENSORGEARS_POOL_LIMIT`, in bytes, or
+/// `Device::set_pool_limit`): twice the largest storage binding, between 64 MiB and 1 GiB, so
+/// that a step's buffers stay pooled, and so that memory changing shapes left behind is freed
+/// while it is a fraction of what the device holds (on lavapipe 256 MiB).
+fn default_pool_limit(limits: &wgpu::Limits) -> u64 {
+    if let Some(bytes) = std::env::var("TENSORGEARS_POOL_LIMIT")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    {
+        return bytes;
+    }
+    let binding = limits
+        .max_storage_buffer_binding_size
+        .min(limits.max_buffer_size);
+    (2 * binding).clamp(64 << 20, 1 << 30)
 }

@@ -46,6 +46,13 @@ impl Readback {
     }
 }
 
+impl Readback {
+    /// Frees the kept staging buffer.
+    pub(crate) fn trim(&self) {
+        lock(&self.staging).take();
+    }
+}
+
 /// The first `bytes` bytes of a `MAP_READ` buffer, once the device has finished the work that
 /// writes it: maps it, waits, copies it out and unmaps it.
 pub(crate) fn map_read(
