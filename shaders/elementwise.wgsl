@@ -40,7 +40,7 @@ fn power(x: f32, y: f32) -> f32 {
 
 fn apply_unary(x: f32, s: f32) -> f32 {
     switch OP {
-        case 1u: { return max(x, 0.0); }
+        case 1u: { return relu(x); }
         case 2u: { return x + s; }
         case 3u: { return x * s; }
         case 4u: { return power(x, s); }
@@ -54,7 +54,7 @@ fn apply_unary(x: f32, s: f32) -> f32 {
         case 8u: {
             // tanh is 1 to f32 precision from 9 on; some drivers compute it through exp, which
             // overflows to inf / inf for large |x|. NaN stays NaN.
-            return select(tanh(clamp(x, -15.0, 15.0)), x, x != x);
+            return select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x));
         }
         default: { return nan(); }
     }
@@ -66,9 +66,10 @@ fn apply_binary(x: f32, y: f32) -> f32 {
         case 2u: { return x - y; }
         case 3u: { return x * y; }
         case 4u: { return x / y; }
-        case 5u: { return max(x, y); }
+        case 5u: { return max_nan(x, y); }
         case 6u: { return select(0.0, 1.0, x >= y); }
         case 7u: { return select(0.0, x, y > 0.0); }
+        case 8u: { return min_nan(x, y); }
         default: { return nan(); }
     }
 }

@@ -28,7 +28,7 @@ fn row_stats(r: u32) -> vec2<f32> {
     let base = r * classes;
     var m = logits[base];
     for (var j = 1u; j < classes; j = j + 1u) {
-        m = max(m, logits[base + j]);
+        m = max_nan(m, logits[base + j]);
     }
     var s = 0.0;
     for (var j = 0u; j < classes; j = j + 1u) {
@@ -88,8 +88,9 @@ fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
     }
 }
 
-// How many rows have their largest logit (the first, among ties) at the label, in one
-// workgroup: the accuracy counter of a training loop, read back only when it is shown.
+// How many rows have their largest logit (the first, among ties; a NaN above every number, as
+// argmax ranks them) at the label, in one workgroup: the accuracy counter of a training loop,
+// read back only when it is shown.
 @compute @workgroup_size(WG)
 fn correct(@builtin(local_invocation_index) lid: u32) {
     let batch = p.batch;
@@ -99,7 +100,9 @@ fn correct(@builtin(local_invocation_index) lid: u32) {
         let base = r * classes;
         var best = 0u;
         for (var j = 1u; j < classes; j = j + 1u) {
-            if (logits[base + j] > logits[base + best]) {
+            let v = logits[base + j];
+            let b = logits[base + best];
+            if ((is_nan(v) && !is_nan(b)) || v > b) {
                 best = j;
             }
         }

@@ -69,7 +69,7 @@ fn epilogue(v: f32, r: u32, col: u32) -> f32 {
     let i = p.epilogue.offset + i32(r) * p.epilogue.row_stride + i32(col) * p.epilogue.col_stride;
     let x = v + bias[i];
     if (mode == 2u) {
-        return max(x, 0.0);
+        return relu(x);
     }
     return x;
 }
@@ -102,7 +102,7 @@ fn store4(base: u32, r: u32, col: u32, v: vec4<f32>, b: vec4<f32>) {
     let n = p.n;
     let mode = p.epilogue.mode;
     var x = select(v, v + b, mode != 0u);
-    x = select(x, max(x, vec4<f32>(0.0)), mode == 2u);
+    x = select(x, relu4(x), mode == 2u);
     if (r < m) {
         let c_rs = p.c_row_stride;
         let c_cs = p.c_col_stride;

@@ -12,3 +12,44 @@
 fn folded_index(wg: vec3<u32>, nwg: vec3<u32>, lid: u32, size: u32) -> u32 {
     return (wg.y * nwg.x + wg.x) * size + lid;
 }
+
+// NaN tested on its bits: WGSL lets a compiler assume that no float is NaN, so `x != x` may
+// fold to false, where an integer test cannot.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn is_nan4(x: vec4<f32>) -> vec4<bool> {
+    return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+// NumPy's maximum and minimum: NaN when either operand is NaN (WGSL's max and min may return
+// the other operand).
+fn max_nan(a: f32, b: f32) -> f32 {
+    if (is_nan(a)) {
+        return a;
+    }
+    if (is_nan(b)) {
+        return b;
+    }
+    return max(a, b);
+}
+
+fn min_nan(a: f32, b: f32) -> f32 {
+    if (is_nan(a)) {
+        return a;
+    }
+    if (is_nan(b)) {
+        return b;
+    }
+    return min(a, b);
+}
+
+// relu that keeps NaN, as NumPy's maximum(x, 0), PyTorch and TensorFlow do.
+fn relu(x: f32) -> f32 {
+    return select(max(x, 0.0), x, is_nan(x));
+}
+
+fn relu4(x: vec4<f32>) -> vec4<f32> {
+    return select(max(x, vec4<f32>(0.0)), x, is_nan4(x));
+}

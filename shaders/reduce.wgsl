@@ -48,8 +48,14 @@ fn row_offset(r: u32) -> i32 {
     return i32(strided_index(0u, r));
 }
 
-// Argmax keeps the first index among equal maxima, as NumPy does.
+// Whether (w, j) beats (v, i) for argmax, as NumPy's argmax ranks them: NaN above every number
+// (the first NaN wins), then the larger value, then among equals the first index.
 fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
+    let vn = is_nan(v);
+    let wn = is_nan(w);
+    if (vn || wn) {
+        return wn && (!vn || j < i);
+    }
     return w > v || (w == v && j < i);
 }
 
@@ -82,7 +88,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
             if (op == 0u) {
                 acc = acc + v;
             } else if (op == 1u) {
-                acc = max(acc, v);
+                acc = max_nan(acc, v);
             } else {
                 var i = j;
                 if (p.indexed == 1u) {
@@ -104,7 +110,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
             if (op == 0u) {
                 vals[lid] = vals[lid] + w;
             } else if (op == 1u) {
-                vals[lid] = max(vals[lid], w);
+                vals[lid] = max_nan(vals[lid], w);
             } else if (better(vals[lid], idxs[lid], w, idxs[lid + s])) {
                 vals[lid] = w;
                 idxs[lid] = idxs[lid + s];
@@ -144,7 +150,7 @@ fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     } else if (op == 1u) {
         acc = bitcast<f32>(0xff800000u);
         for (var j = 0u; j < len; j = j + 1u) {
-            acc = max(acc, src[at]);
+            acc = max_nan(acc, src[at]);
             at = at + stride;
         }
     } else {
@@ -181,7 +187,7 @@ fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
     let stride = p.axis_stride;
     var m = src[base];
     for (var j = 1u; j < len; j = j + 1u) {
-        m = max(m, src[base + i32(j) * stride]);
+        m = max_nan(m, src[base + i32(j) * stride]);
     }
     var s = 0.0;
     for (var j = 0u; j < len; j = j + 1u) {

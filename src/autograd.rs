@@ -116,9 +116,13 @@ impl Node {
                             .then(|| g.mul(&lv)?.div(&rv.mul(&rv)?)?.mul_scalar(-1.0))
                             .transpose()?,
                     ),
-                    BinaryOp::Maximum => {
-                        // Ties go to the left operand, as `x >= y` picks it.
-                        let mask = lv.binary(&rv, BinaryOp::GreaterEqual)?;
+                    BinaryOp::Maximum | BinaryOp::Minimum => {
+                        // Ties go to the left operand, as `x >= y` (`y >= x`) picks it.
+                        let mask = if *op == BinaryOp::Maximum {
+                            lv.binary(&rv, BinaryOp::GreaterEqual)?
+                        } else {
+                            rv.binary(&lv, BinaryOp::GreaterEqual)?
+                        };
                         let rest = mask.mul_scalar(-1.0)?.add_scalar(1.0)?;
                         (Some(g.mul(&mask)?), Some(g.mul(&rest)?))
                     }

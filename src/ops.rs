@@ -1,6 +1,34 @@
 //! The element-wise operations, each defined once: a code shared with the WGSL kernels and a
 //! scalar function that is the CPU path and the reference for parity tests.
 
+/// `max(x, 0)`, NaN for NaN as in NumPy's `maximum(x, 0)` (Rust's `f32::max` would give 0).
+#[inline]
+pub(crate) fn relu(x: f32) -> f32 {
+    if x.is_nan() || x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// `f(x, y)`, or NaN when either is NaN, as NumPy's `maximum` and `minimum` propagate it (Rust's
+/// `f32::max` and `f32::min` return the other operand).
+#[inline]
+fn nan_or(x: f32, y: f32, f: fn(f32, f32) -> f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::NAN
+    } else {
+        f(x, y)
+    }
+}
+
+/// The larger of two values, NaN if either is (NumPy's `maximum`): what every max reduction
+/// folds with.
+#[inline]
+pub(crate) fn max_nan(x: f32, y: f32) -> f32 {
+    nan_or(x, y, f32::max)
+}
+
 /// Binary element-wise operations (operands broadcast with NumPy's rules).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BinaryOp {
@@ -14,11 +42,12 @@ pub(crate) enum BinaryOp {
     /// `x` where `y > 0`, else 0: relu's backward, the gradient `x` masked by relu's input or
     /// output `y`, in one pass instead of a mask kernel and a product.
     ReluGrad,
+    Minimum,
 }
 
 impl BinaryOp {
     /// Every op, in the order of their codes.
-    pub(crate) const ALL: [BinaryOp; 7] = [
+    pub(crate) const ALL: [BinaryOp; 8] = [
         BinaryOp::Add,
         BinaryOp::Sub,
         BinaryOp::Mul,
@@ -26,6 +55,7 @@ impl BinaryOp {
         BinaryOp::Maximum,
         BinaryOp::GreaterEqual,
         BinaryOp::ReluGrad,
+        BinaryOp::Minimum,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -37,6 +67,7 @@ impl BinaryOp {
             BinaryOp::Maximum => "maximum",
             BinaryOp::GreaterEqual => "greater_equal",
             BinaryOp::ReluGrad => "relu_grad",
+            BinaryOp::Minimum => "minimum",
         }
     }
 
@@ -51,6 +82,7 @@ impl BinaryOp {
             BinaryOp::Maximum => 5,
             BinaryOp::GreaterEqual => 6,
             BinaryOp::ReluGrad => 7,
+            BinaryOp::Minimum => 8,
         }
     }
 
@@ -61,7 +93,8 @@ impl BinaryOp {
             BinaryOp::Sub => x - y,
             BinaryOp::Mul => x * y,
             BinaryOp::Div => x / y,
-            BinaryOp::Maximum => x.max(y),
+            BinaryOp::Maximum => nan_or(x, y, f32::max),
+            BinaryOp::Minimum => nan_or(x, y, f32::min),
             BinaryOp::GreaterEqual => f32::from(u8::from(x >= y)),
             BinaryOp::ReluGrad => {
                 if y > 0.0 {
@@ -139,7 +172,7 @@ impl UnaryOp {
     #[inline]
     pub(crate) fn apply(self, x: f32) -> f32 {
         match self {
-            UnaryOp::Relu => x.max(0.0),
+            UnaryOp::Relu => relu(x),
             UnaryOp::AddScalar(s) => x + s,
             UnaryOp::MulScalar(s) => x * s,
             UnaryOp::Powf(s) => x.powf(s),
@@ -219,7 +252,7 @@ impl Epilogue {
     pub(crate) fn apply(self, product: f32, bias: f32) -> f32 {
         match self {
             Epilogue::Bias => product + bias,
-            Epilogue::BiasRelu => (product + bias).max(0.0),
+            Epilogue::BiasRelu => relu(product + bias),
         }
     }
 }

@@ -76,7 +76,7 @@ impl Storage {
     pub(crate) fn unary(&self, op: UnaryOp, layout: &Layout) -> Result<Storage> {
         Ok(match self {
             Storage::Cpu(c) => {
-                Storage::cpu_f32(cpu::unary(op, host_f32(op.name(), &read(c))?, layout))
+                Storage::cpu_f32(cpu::unary(op, host_f32(op.name(), &read(c))?, layout)?)
             }
             Storage::Gpu(x) => Storage::Gpu(gpu::unary(op, x, layout)?),
         })
@@ -93,7 +93,7 @@ impl Storage {
             (Storage::Cpu(a), Storage::Cpu(b)) => {
                 let (a, b) = (read(a), read(b));
                 let (a, b) = (host_f32(op.name(), &a)?, host_f32(op.name(), &b)?);
-                Storage::cpu_f32(cpu::binary(op, a, ll, b, rl))
+                Storage::cpu_f32(cpu::binary(op, a, ll, b, rl)?)
             }
             (Storage::Gpu(a), Storage::Gpu(b)) => Storage::Gpu(gpu::binary(op, a, ll, b, rl)?),
             _ => return Err(pair_error(op.name())),
@@ -104,8 +104,8 @@ impl Storage {
     pub(crate) fn contiguous(&self, layout: &Layout) -> Result<Storage> {
         Ok(match self {
             Storage::Cpu(c) => Storage::cpu(match &*read(c) {
-                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)),
-                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)),
+                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)?),
+                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)?),
             }),
             Storage::Gpu(x) => Storage::Gpu(gpu::contiguous(x, layout)?),
         })
@@ -115,8 +115,8 @@ impl Storage {
     pub(crate) fn to_host(&self, layout: &Layout, dtype: DType) -> Result<CpuStorage> {
         match self {
             Storage::Cpu(c) => Ok(match &*read(c) {
-                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)),
-                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)),
+                CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, layout)?),
+                CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)?),
             }),
             Storage::Gpu(g) => {
                 let bytes = if layout.is_contiguous() && layout.offset() == 0 {
@@ -144,8 +144,8 @@ impl Storage {
             (Storage::Cpu(d), Storage::Cpu(s)) => {
                 // Read the source first: it may be this very storage.
                 let values = match &*read(s) {
-                    CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, src_layout)),
-                    CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, src_layout)),
+                    CpuStorage::F32(x) => CpuStorage::F32(cpu::gather(x, src_layout)?),
+                    CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, src_layout)?),
                 };
                 let mut d = write(d);
                 check_host_span("assign", d.len(), dst_layout)?;
@@ -176,14 +176,14 @@ impl Storage {
                 let (a, b) = (host_f32("matmul", &a)?, host_f32("matmul", &b)?);
                 check_host_span("matmul", a.len(), la)?;
                 check_host_span("matmul", b.len(), lb)?;
-                let mut out = cpu::matmul(a, la, b, lb, dims);
+                let mut out = cpu::matmul(a, la, b, lb, dims)?;
                 match epilogue {
                     None => {}
                     Some((e, Storage::Cpu(bias), lbias)) => {
                         let bias = read(bias);
                         let bias = host_f32("matmul", &bias)?;
                         check_host_span("matmul", bias.len(), lbias)?;
-                        cpu::epilogue(&mut out, e, &cpu::gather(bias, lbias));
+                        cpu::epilogue(&mut out, e, &cpu::gather(bias, lbias)?);
                     }
                     Some(_) => return Err(pair_error("matmul")),
                 }
@@ -214,7 +214,7 @@ impl Storage {
                 host_f32(op.name(), &read(c))?,
                 layout,
                 axis,
-            )),
+            )?),
             Storage::Gpu(x) => Storage::Gpu(gpu::reduce::reduce(op, x, layout, axis)?),
         })
     }
@@ -222,7 +222,7 @@ impl Storage {
     pub(crate) fn softmax(&self, layout: &Layout) -> Result<Storage> {
         Ok(match self {
             Storage::Cpu(c) => {
-                Storage::cpu_f32(cpu::softmax(host_f32("softmax", &read(c))?, layout))
+                Storage::cpu_f32(cpu::softmax(host_f32("softmax", &read(c))?, layout)?)
             }
             Storage::Gpu(x) => Storage::Gpu(gpu::reduce::softmax(x, layout)?),
         })
@@ -246,7 +246,7 @@ impl Storage {
                     host_f32("sparse_softmax_cross_entropy", &x)?,
                     l,
                     classes,
-                )])
+                )?])
             }
             (Storage::Gpu(x), Storage::Gpu(l)) => {
                 Storage::Gpu(gpu::loss::cross_entropy(x, l, batch, classes)?)
@@ -303,7 +303,7 @@ impl Storage {
                     l,
                     g,
                     classes,
-                ))
+                )?)
             }
             (Storage::Gpu(x), Storage::Gpu(l), Storage::Gpu(g)) => {
                 Storage::Gpu(gpu::loss::cross_entropy_backward(x, l, g, batch, classes)?)
@@ -341,7 +341,7 @@ impl Storage {
                     Some(o) => o.iter().map(|&s| s as usize).collect(),
                     None => (start..start + rows).collect(),
                 };
-                let (x, y) = cpu::gather_batch(bytemuck::cast_slice(w), l, &samples, features);
+                let (x, y) = cpu::gather_batch(bytemuck::cast_slice(w), l, &samples, features)?;
                 Ok((Storage::cpu_f32(x), Storage::cpu(CpuStorage::U32(y))))
             }
             (Storage::Gpu(w), Storage::Gpu(l), order) => {

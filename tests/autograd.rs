@@ -136,6 +136,9 @@ fn elementwise_rules_match_finite_differences() {
     check_grad("maximum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
         t[0].maximum(&t[1])
     });
+    check_grad("minimum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
+        t[0].minimum(&t[1])
+    });
     check_grad("relu", std::slice::from_ref(&a), |t| t[0].relu());
     check_grad("add_scalar", std::slice::from_ref(&a), |t| {
         t[0].add_scalar(3.0)

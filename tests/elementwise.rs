@@ -74,8 +74,8 @@ fn every_rank(dev: &Device) -> Result<()> {
 }
 test_device!(ranks_zero_to_seven, every_rank);
 
-// Axes of length 1 fold away before a kernel sees a layout, so a kernel's fixed parameter block
-// (256 words) holds any tensor that fits in memory, even one of rank 70.
+// Axes of length 1 drop and contiguous axes merge before a kernel sees a layout, so a kernel's
+// fixed parameter block (16 axes) holds a tensor of rank 70, and a broadcast of rank 100.
 fn very_high_rank(dev: &Device) -> Result<()> {
     let mut shape = vec![1; 70];
     shape[3] = 2;
@@ -86,9 +86,62 @@ fn very_high_rank(dev: &Device) -> Result<()> {
     let order: Vec<usize> = (0..70).rev().collect();
     let t = x.permute(&order)?;
     assert_eq!(t.reshape(&[3, 2])?.to_vec()?, vec![0., 3., 1., 4., 2., 5.]);
+    // (2, 1, ..., 1, 3) + (3,) at rank 100.
+    let mut shape = vec![1; 100];
+    shape[0] = 2;
+    shape[99] = 3;
+    let x = Tensor::from_vec((0..6).map(|i| i as f32).collect(), &shape, dev)?;
+    let b = Tensor::from_vec(vec![10., 20., 30.], &[3], dev)?;
+    let y = x.add(&b)?;
+    assert_eq!(y.shape(), &shape[..]);
+    assert_eq!(y.to_vec()?, vec![10., 21., 32., 13., 24., 35.]);
     Ok(())
 }
 test_device!(rank_seventy, very_high_rank);
+
+/// Views with more axes that cannot merge than the kernels walk are an error that says so in
+/// axes; the CPU answers them.
+#[test]
+fn unmergeable_rank_is_a_clear_error_on_the_gpu() -> Result<()> {
+    let Some(gpu) = common::gpu() else {
+        return Ok(());
+    };
+    // 20 axes of 2, reversed: no two neighbours merge.
+    let shape = vec![2; 20];
+    let order: Vec<usize> = (0..20).rev().collect();
+    let cpu = Tensor::zeros(&shape, &Device::cpu())?.permute(&order)?;
+    assert_eq!(cpu.relu()?.len(), 1 << 20);
+    let x = Tensor::zeros(&shape, &gpu)?.permute(&order)?;
+    match x.relu() {
+        Err(e @ Error::LimitExceeded { unit: "axes", .. }) => {
+            assert!(
+                e.to_string()
+                    .contains("20 axes exceeds the limit of 16 axes"),
+                "{e}"
+            );
+        }
+        other => panic!("expected a rank limit, got {other:?}"),
+    }
+    Ok(())
+}
+
+/// A shape or a broadcast larger than the host can hold is an error on the CPU, not an abort.
+#[test]
+fn cpu_reports_allocations_it_cannot_make() -> Result<()> {
+    let cpu = Device::cpu();
+    match Tensor::zeros(&[1 << 20, 1 << 20, 1 << 10], &cpu) {
+        Err(Error::OutOfMemory { bytes, .. }) => assert_eq!(bytes, 1 << 52),
+        other => panic!("expected out of memory, got {other:?}"),
+    }
+    let a = Tensor::zeros(&[1 << 22, 1], &cpu)?;
+    let b = Tensor::zeros(&[1, 1 << 22], &cpu)?;
+    assert!(matches!(a.add(&b), Err(Error::OutOfMemory { .. })));
+    assert!(matches!(
+        Tensor::rand_uniform(&[1 << 30, 1 << 30], 0.0, 1.0, 0, &cpu),
+        Err(Error::OutOfMemory { .. })
+    ));
+    Ok(())
+}
 
 fn unary_values(dev: &Device) -> Result<()> {
     let x = Tensor::from_vec(vec![-2., -1., 0., 0.5, 2.], &[5], dev)?;
@@ -238,7 +291,7 @@ fn gpu_reports_tensors_over_the_binding_limit() -> Result<()> {
         return Ok(());
     };
     match Tensor::zeros(&[1 << 30, 4], &gpu) {
-        Err(Error::LimitExceeded { .. }) | Err(Error::OutOfMemory { .. }) => Ok(()),
+        Err(Error::LimitExceeded { unit: "bytes", .. }) | Err(Error::OutOfMemory { .. }) => Ok(()),
         other => panic!("expected a limit error, got {other:?}"),
     }
 }

@@ -53,6 +53,7 @@ proptest! {
         common::parity(&[&a, &b], "mul", |t| t[0].mul(&t[1])).unwrap();
         common::parity(&[&a, &b], "div", |t| t[0].div(&t[1])).unwrap();
         common::parity(&[&a, &b], "maximum", |t| t[0].maximum(&t[1])).unwrap();
+        common::parity(&[&a, &b], "minimum", |t| t[0].minimum(&t[1])).unwrap();
     }
 
     #[test]

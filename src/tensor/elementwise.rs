@@ -97,26 +97,48 @@ impl Tensor {
         self.binary(rhs, BinaryOp::Div)
     }
 
-    /// The larger of `self` and `rhs` element by element (NumPy's `maximum`), broadcasting.
+    /// The larger of `self` and `rhs` element by element, broadcasting; NaN where either is
+    /// NaN, as NumPy's `maximum`.
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};
     /// # let dev = Device::cpu();
-    /// let x = Tensor::from_vec(vec![-1., 2., -3.], &[3], &dev)?;
-    /// assert_eq!(x.maximum(&Tensor::scalar(1.0, &dev)?)?.to_vec()?, vec![1., 2., 1.]);
+    /// let x = Tensor::from_vec(vec![-1., 2., -3., f32::NAN], &[4], &dev)?;
+    /// let y = x.maximum(&Tensor::scalar(1.0, &dev)?)?.to_vec()?;
+    /// assert_eq!(&y[..3], &[1., 2., 1.]);
+    /// assert!(y[3].is_nan());
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn maximum(&self, rhs: &Tensor) -> Result<Tensor> {
         self.binary(rhs, BinaryOp::Maximum)
     }
 
-    /// `max(x, 0)`.
+    /// The smaller of `self` and `rhs` element by element, broadcasting; NaN where either is
+    /// NaN, as NumPy's `minimum`.
     ///
     /// ```
     /// # use tensorgears::{Device, Tensor};
     /// # let dev = Device::cpu();
-    /// let x = Tensor::from_vec(vec![-1., 0.5, 2.], &[3], &dev)?;
-    /// assert_eq!(x.relu()?.to_vec()?, vec![0., 0.5, 2.]);
+    /// let x = Tensor::from_vec(vec![-1., 2., f32::NAN], &[3], &dev)?;
+    /// let y = x.minimum(&Tensor::scalar(1.0, &dev)?)?.to_vec()?;
+    /// assert_eq!(&y[..2], &[-1., 1.]);
+    /// assert!(y[2].is_nan());
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn minimum(&self, rhs: &Tensor) -> Result<Tensor> {
+        self.binary(rhs, BinaryOp::Minimum)
+    }
+
+    /// `max(x, 0)`; NaN stays NaN (as NumPy's `maximum(x, 0)`, PyTorch's and TensorFlow's
+    /// relu), so a diverging run shows.
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let x = Tensor::from_vec(vec![-1., 0.5, 2., f32::NAN], &[4], &dev)?;
+    /// let y = x.relu()?.to_vec()?;
+    /// assert_eq!(&y[..3], &[0., 0.5, 2.]);
+    /// assert!(y[3].is_nan());
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn relu(&self) -> Result<Tensor> {

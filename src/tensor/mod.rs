@@ -163,7 +163,7 @@ impl Tensor {
     pub fn full(shape: &[usize], value: f32, device: &Device) -> Result<Tensor> {
         let len = element_count("full", shape)?;
         let storage = match device.gpu_context() {
-            None => Storage::cpu(CpuStorage::F32(vec![value; len])),
+            None => Storage::cpu(CpuStorage::F32(crate::cpu::filled(len, value)?)),
             Some(ctx) => Storage::Gpu(gpu::fill(ctx, len, value)?),
         };
         Ok(Tensor::from_storage(
@@ -225,7 +225,7 @@ impl Tensor {
         }
         let len = element_count("rand_uniform", shape)?;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let data = (0..len).map(|_| rng.random_range(low..high)).collect();
+        let data = crate::cpu::collect_n(len, (0..len).map(|_| rng.random_range(low..high)))?;
         Tensor::from_vec(data, shape, device)
     }
 

@@ -44,7 +44,7 @@ fn every_unary_op_matches_the_cpu() {
     ] {
         for op in UnaryOp::ALL {
             let got = read(&unary(op, &x, &layout).expect("unary"), 12);
-            let want = cpu::unary(op, &EDGES, &layout);
+            let want = cpu::unary(op, &EDGES, &layout).expect("cpu");
             for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
                 assert!(
                     same(g, w),
@@ -74,7 +74,7 @@ fn every_binary_op_matches_the_cpu() {
     for (lx, ly) in cases {
         for op in BinaryOp::ALL {
             let got = read(&binary(op, &gx, &lx, &gy, &ly).expect("binary"), 12);
-            let want = cpu::binary(op, &EDGES, &lx, &y, &ly);
+            let want = cpu::binary(op, &EDGES, &lx, &y, &ly).expect("cpu");
             for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
                 assert!(
                     same(g, w),

@@ -1,0 +1,198 @@
+//! The CPU backend: the reference implementation every GPU kernel is compared against.
+//!
+//! Every buffer whose size a shape or a file decides is reserved fallibly first
+//! (`collect_n`, `filled`): a broadcast of two small tensors, or a forged header, can ask for
+//! more than the host has, and that must be an `Error::OutOfMemory`, never an abort.
+
+mod rows;
+
+pub(crate) use rows::{count_correct, cross_entropy, cross_entropy_backward, reduce, softmax};
+
+use crate::layout::Layout;
+use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, UnaryOp};
+use crate::{Error, Result};
+
+/// An empty vector with room for `n` elements, or `Error::OutOfMemory`.
+pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Error::OutOfMemory {
+        bytes: (n as u64).saturating_mul(std::mem::size_of::<T>() as u64),
+        device: "the CPU".into(),
+    })?;
+    Ok(v)
+}
+
+/// The `n` items of `items` in a vector reserved fallibly first.
+pub(crate) fn collect_n<T>(n: usize, items: impl Iterator<Item = T>) -> Result<Vec<T>> {
+    let mut v = reserve(n)?;
+    v.extend(items.take(n));
+    Ok(v)
+}
+
+/// `n` copies of `value`, reserved fallibly first.
+pub(crate) fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = reserve(n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// Host memory of a tensor.
+#[derive(Debug, Clone)]
+pub(crate) enum CpuStorage {
+    F32(Vec<f32>),
+    U32(Vec<u32>),
+}
+
+/// The elements of the view `layout` of `data`, in row-major order.
+pub(crate) fn gather<T: Copy>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
+    let n = layout.len();
+    if layout.is_contiguous() {
+        let start = layout.offset();
+        collect_n(n, data[start..start + n].iter().copied())
+    } else {
+        collect_n(n, layout.offsets().map(|o| data[o]))
+    }
+}
+
+pub(crate) fn unary(op: UnaryOp, data: &[f32], layout: &Layout) -> Result<Vec<f32>> {
+    let n = layout.len();
+    if layout.is_contiguous() {
+        let start = layout.offset();
+        collect_n(n, data[start..start + n].iter().map(|&x| op.apply(x)))
+    } else {
+        collect_n(n, layout.offsets().map(|o| op.apply(data[o])))
+    }
+}
+
+/// `lhs op rhs` where both layouts are already broadcast to the output shape.
+pub(crate) fn binary(
+    op: BinaryOp,
+    lhs: &[f32],
+    ll: &Layout,
+    rhs: &[f32],
+    rl: &Layout,
+) -> Result<Vec<f32>> {
+    let n = ll.len();
+    match (ll.is_contiguous(), rl.is_contiguous()) {
+        (true, true) => {
+            let a = &lhs[ll.offset()..ll.offset() + n];
+            let b = &rhs[rl.offset()..rl.offset() + n];
+            collect_n(n, a.iter().zip(b).map(|(&x, &y)| op.apply(x, y)))
+        }
+        _ => collect_n(
+            n,
+            ll.offsets()
+                .zip(rl.offsets())
+                .map(|(i, j)| op.apply(lhs[i], rhs[j])),
+        ),
+    }
+}
+
+/// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n), through
+/// matrixmultiply's strided sgemm (transposed and sliced operands are read in place).
+pub(crate) fn matmul(
+    a: &[f32],
+    la: &Layout,
+    b: &[f32],
+    lb: &Layout,
+    dims: MatmulDims,
+) -> Result<Vec<f32>> {
+    let MatmulDims { batch, m, n, k } = dims;
+    let mut out = filled(batch * m * n, 0.0f32)?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(out);
+    }
+    let nb = la.shape().len() - 2;
+    let (ra, ca) = (la.strides()[nb], la.strides()[nb + 1]);
+    let (rb, cb) = (lb.strides()[nb], lb.strides()[nb + 1]);
+    // Every element a view reaches lies inside its storage, so the pointers below stay in
+    // bounds for all (i, p) < (m, k) and (p, j) < (k, n).
+    assert!(
+        la.span().1 <= a.len() && lb.span().1 <= b.len(),
+        "matmul view outside its storage"
+    );
+    for ((oa, ob), c) in la
+        .batch_offsets()
+        .into_iter()
+        .zip(lb.batch_offsets())
+        .zip(out.chunks_mut(m * n))
+    {
+        // SAFETY: see above; `c` is an exclusive, contiguous m x n block.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.as_ptr().add(oa),
+                ra,
+                ca,
+                b.as_ptr().add(ob),
+                rb,
+                cb,
+                0.0,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Applies `epilogue` to every element of the row-major `out`, with `bias[j]` for column `j`.
+pub(crate) fn epilogue(out: &mut [f32], epilogue: Epilogue, bias: &[f32]) {
+    if bias.is_empty() {
+        return;
+    }
+    for row in out.chunks_mut(bias.len()) {
+        for (v, &b) in row.iter_mut().zip(bias) {
+            *v = epilogue.apply(*v, b);
+        }
+    }
+}
+
+/// Writes `values` (row-major) into the view `layout` of `data`.
+pub(crate) fn scatter<T: Copy>(data: &mut [T], layout: &Layout, values: &[T]) {
+    if layout.is_contiguous() {
+        let start = layout.offset();
+        data[start..start + values.len()].copy_from_slice(values);
+    } else {
+        for (o, &v) in layout.offsets().zip(values) {
+            data[o] = v;
+        }
+    }
+}
+
+pub(crate) fn optimizer_step(w: &mut [f32], g: &[f32], s: &mut [f32], step: OptimizerStep) {
+    for ((w, &g), s) in w.iter_mut().zip(g).zip(s.iter_mut()) {
+        step.apply(w, g, s);
+    }
+}
+
+impl CpuStorage {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            CpuStorage::F32(v) => v.len(),
+            CpuStorage::U32(v) => v.len(),
+        }
+    }
+}
+
+/// The rows `samples` of packed u8 `pixels` as f32 in [0, 1], with their labels.
+pub(crate) fn gather_batch(
+    pixels: &[u8],
+    labels: &[u32],
+    samples: &[usize],
+    features: usize,
+) -> Result<(Vec<f32>, Vec<u32>)> {
+    let mut x = reserve(samples.len() * features)?;
+    for &s in samples {
+        x.extend(
+            pixels[s * features..(s + 1) * features]
+                .iter()
+                .map(|&p| p as f32 / 255.0),
+        );
+    }
+    Ok((x, samples.iter().map(|&s| labels[s]).collect()))
+}
