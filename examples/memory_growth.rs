@@ -23,7 +23,10 @@ fn main() -> tensorgears::Result<()> {
     let gpu = Device::gpu()?;
     println!("device: {gpu}, pool limit {} MiB", gpu.pool_limit() >> 20);
     // Warm-up: compiles the kernels and opens the staging buffer.
-    Tensor::ones(&[10], &gpu)?.add_scalar(1.0)?.sum()?.to_scalar()?;
+    Tensor::ones(&[10], &gpu)?
+        .add_scalar(1.0)?
+        .sum()?
+        .to_scalar()?;
     let start = rss_mib();
     let mut peak_pooled = 0;
     for i in 0..400usize {

@@ -9,6 +9,8 @@ use clap::{Parser, ValueEnum};
 
 #[path = "common/device.rs"]
 mod device;
+#[path = "common/paths.rs"]
+mod paths;
 #[path = "common/plots.rs"]
 mod plots;
 use device::DeviceArg;
@@ -72,6 +74,15 @@ fn main() {
 }
 
 fn run(args: Args) -> tensorgears::Result<()> {
+    for (what, path) in [
+        ("weights", &args.save),
+        ("training curves", &args.plot),
+        ("confusion matrix", &args.confusion),
+    ] {
+        if let Some(p) = path {
+            paths::check_writable(what, p)?;
+        }
+    }
     let dev = device::pick(args.device)?;
     println!("device: {dev}");
     let data = mnist::load(args.data.as_deref())?;

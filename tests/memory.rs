@@ -16,10 +16,17 @@ fn the_pool_stays_under_its_limit_as_shapes_change() -> Result<()> {
     // 200 sizes from 40 KB to 1.6 MB, one tensor (and its temporaries) alive at a time.
     for i in 0..200usize {
         let n = 10_000 + i * 2_000;
-        let s = Tensor::full(&[n], 0.5, &gpu)?.add_scalar(1.0)?.sum()?.to_scalar()?;
+        let s = Tensor::full(&[n], 0.5, &gpu)?
+            .add_scalar(1.0)?
+            .sum()?
+            .to_scalar()?;
         assert!((s - 1.5 * n as f32).abs() <= 1e-3 * n as f32, "{n}: {s}");
         let c = gpu.gpu_counters().expect("counters");
-        assert!(c.pooled_bytes <= limit, "{} idle bytes at size {n}", c.pooled_bytes);
+        assert!(
+            c.pooled_bytes <= limit,
+            "{} idle bytes at size {n}",
+            c.pooled_bytes
+        );
     }
     let spent = gpu.gpu_counters().expect("counters").since(&before);
     // Quarter-step size classes: similar sizes share buffers, so far fewer than the 600

@@ -270,6 +270,10 @@ fn downloads_are_verified_and_atomic() {
             Err(Error::Download { url, msg }) => {
                 assert!(url.contains(mode) && url.ends_with(".gz"), "{url}");
                 assert!(msg.contains(words), "{mode}: {msg}");
+                // And how to go on without the network.
+                for way in ["--data DIR", "MNIST_DIR", "t10k-labels-idx1-ubyte.gz"] {
+                    assert!(msg.contains(way), "{mode}: {msg}");
+                }
             }
             other => panic!("{mode}: expected a download error, got {other:?}"),
         }

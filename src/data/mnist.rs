@@ -58,6 +58,10 @@ pub const FILES: [(&str, &str); 4] = [
 /// ```
 pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/cvdf-datasets/mnist";
 
+/// The most a download may bring: the largest MNIST file is under 10 MB gzip-compressed (47 MB
+/// not), so a server sending more is not sending MNIST.
+const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
+
 const IMAGES_MAGIC: u32 = 2051;
 const LABELS_MAGIC: u32 = 2049;
 
@@ -350,6 +354,17 @@ pub fn load(dir: Option<&Path>) -> Result<Mnist> {
     load_dir(&cache)
 }
 
+/// How to supply the files without the network, `dir` being where they were to go.
+fn offline_help(dir: &Path) -> String {
+    let names: Vec<String> = FILES.iter().map(|(n, _)| format!("{n}.gz")).collect();
+    format!(
+        "Without the network, put the four files ({}) in a directory and pass it to \
+         mnist::load (train_mnist: --data DIR) or name it in MNIST_DIR, or copy them into {}",
+        names.join(", "),
+        dir.display()
+    )
+}
+
 /// Fetches each file missing from `dir` as `{base}/{name}.gz`, verifies the SHA-256 of its
 /// decompressed content and only then moves it into place (a temporary file and a rename, so
 /// an interrupted download leaves nothing half-written). Shows a progress bar on a terminal.
@@ -366,12 +381,14 @@ pub fn download_missing(base: &str, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| data_error(dir, format!("cannot create: {e}")))?;
     for (name, sha) in FILES {
         if find(dir, name).is_none() {
-            download_one(
-                &format!("{}/{name}.gz", base.trim_end_matches('/')),
-                dir,
-                name,
-                sha,
-            )?;
+            let url = format!("{}/{name}.gz", base.trim_end_matches('/'));
+            download_one(&url, dir, name, sha).map_err(|e| match e {
+                Error::Download { url, msg } => Error::Download {
+                    url,
+                    msg: format!("{msg}. {}", offline_help(dir)),
+                },
+                other => other,
+            })?;
         }
     }
     Ok(())
@@ -393,11 +410,23 @@ fn download_one(url: &str, dir: &Path, name: &str, sha256: &str) -> Result<()> {
         None => indicatif::ProgressBar::new_spinner(),
     };
     bar.set_message(name.to_string());
+    if total.is_some_and(|n| n > MAX_DOWNLOAD_BYTES) {
+        return Err(fail(format!(
+            "the server announces {} bytes, more than any MNIST file ({MAX_DOWNLOAD_BYTES} at most)",
+            total.unwrap_or(0)
+        )));
+    }
     let mut raw = Vec::new();
     bar.wrap_read(response.into_body().into_reader())
+        .take(MAX_DOWNLOAD_BYTES + 1)
         .read_to_end(&mut raw)
         .map_err(|e| fail(format!("the connection broke off: {e}")))?;
     bar.finish_and_clear();
+    if raw.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(fail(format!(
+            "the server sent more than any MNIST file ({MAX_DOWNLOAD_BYTES} bytes at most)"
+        )));
+    }
     let target = dir.join(format!("{name}.gz"));
     let content = decompress(&target, raw.clone()).map_err(|e| fail(e.to_string()))?;
     let digest: String = Sha256::digest(&content)

@@ -93,6 +93,14 @@ impl Sequential {
                 .collect();
             Tensor::from_vec(data, v.shape(), device)
         };
+        // Each layer has two tensors: a count beyond that is a forged or broken header, and
+        // must not size an allocation.
+        if count == 0 || count > st.len() / 2 {
+            return Err(bad(format!(
+                "the metadata announces {count} layers, the file holds {} tensors",
+                st.len()
+            )));
+        }
         let mut layers = Vec::with_capacity(count);
         for i in 0..count {
             let activation = match info
