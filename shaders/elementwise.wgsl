@@ -20,22 +20,37 @@ fn nan() -> f32 {
     return bitcast<f32>(0x7fc00000u);
 }
 
-// NumPy's power: a negative base with an integral exponent keeps its sign rule; x^0 is 1.
+// NumPy's power, which is C's pow: x^0 and 1^y are 1 (NaN included); otherwise NaN in gives
+// NaN out; a zero or infinite base keeps its sign only under an odd integral exponent; a
+// negative base with a fractional exponent gives NaN. WGSL's pow is defined only for positive
+// bases, so every other case is decided here, on the bits where NaN or infinity matter.
 fn power(x: f32, y: f32) -> f32 {
-    if (y == 0.0) {
+    if (y == 0.0 || x == 1.0) {
         return 1.0;
     }
-    if (x >= 0.0) {
+    if (is_nan(x) || is_nan(y)) {
+        return nan();
+    }
+    let odd = y == floor(y) && abs(y % 2.0) == 1.0;
+    let negative = (bitcast<u32>(x) & 0x80000000u) != 0u;
+    let magnitude = bitcast<u32>(x) & 0x7fffffffu;
+    if (magnitude == 0u || magnitude == 0x7f800000u) {
+        // 0 or infinity: 0 or infinity as the exponent's sign and the base's say.
+        let inf = bitcast<f32>(0x7f800000u);
+        var m = select(inf, 0.0, (y < 0.0) != (magnitude == 0u));
+        if (negative && odd) {
+            m = -m;
+        }
+        return m;
+    }
+    if (!negative) {
         return pow(x, y);
     }
     if (y != floor(y)) {
-        return nan(); // as for a negative base in NumPy
+        return nan();
     }
     let m = pow(-x, y);
-    if (abs(y % 2.0) == 1.0) {
-        return -m;
-    }
-    return m;
+    return select(m, -m, odd);
 }
 
 fn apply_unary(x: f32, s: f32) -> f32 {

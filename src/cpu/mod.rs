@@ -46,6 +46,9 @@ pub(crate) enum CpuStorage {
 /// The elements of the view `layout` of `data`, in row-major order.
 pub(crate) fn gather<T: Copy>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
     let n = layout.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     if layout.is_contiguous() {
         let start = layout.offset();
         collect_n(n, data[start..start + n].iter().copied())
@@ -56,6 +59,9 @@ pub(crate) fn gather<T: Copy>(data: &[T], layout: &Layout) -> Result<Vec<T>> {
 
 pub(crate) fn unary(op: UnaryOp, data: &[f32], layout: &Layout) -> Result<Vec<f32>> {
     let n = layout.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     if layout.is_contiguous() {
         let start = layout.offset();
         collect_n(n, data[start..start + n].iter().map(|&x| op.apply(x)))
@@ -73,6 +79,9 @@ pub(crate) fn binary(
     rl: &Layout,
 ) -> Result<Vec<f32>> {
     let n = ll.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     match (ll.is_contiguous(), rl.is_contiguous()) {
         (true, true) => {
             let a = &lhs[ll.offset()..ll.offset() + n];

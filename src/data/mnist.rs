@@ -17,9 +17,10 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use byteorder::{BigEndian, ReadBytesExt};
 use sha2::{Digest, Sha256};
 
+pub use super::idx::read_idx_bytes;
+use super::idx::{check_payload, data_error, decompress, header};
 use crate::{Error, Result};
 
 /// The four files, with the SHA-256 of their decompressed content.
@@ -132,77 +133,6 @@ pub struct Mnist {
     pub test_images: Images,
     /// Their labels, 0 to 9.
     pub test_labels: Vec<u8>,
-}
-
-fn data_error(file: &Path, msg: impl Into<String>) -> Error {
-    Error::Data {
-        file: file.display().to_string(),
-        msg: msg.into(),
-    }
-}
-
-/// The bytes of an IDX file, decompressed when they are gzip (recognised by content).
-///
-/// ```
-/// use std::io::Write;
-/// use tensorgears::data::mnist;
-/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-/// gz.write_all(&[0, 0, 8, 1, 0, 0, 0, 2, 3, 9])?; // magic 2049, two labels: 3 and 9
-/// let path = std::env::temp_dir().join("tensorgears-doc-read-idx-bytes");
-/// std::fs::write(&path, gz.finish()?)?;
-/// assert_eq!(mnist::read_idx_bytes(&path)?, vec![0, 0, 8, 1, 0, 0, 0, 2, 3, 9]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_idx_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| data_error(path, format!("cannot read: {e}")))?;
-    decompress(path, raw)
-}
-
-fn decompress(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| data_error(path, format!("corrupted or truncated gzip data: {e}")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
-    }
-}
-
-/// Reads the big-endian header: the magic number and `dims` dimensions.
-fn header(path: &Path, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>> {
-    let mut r = bytes;
-    let read = |r: &mut &[u8]| {
-        r.read_u32::<BigEndian>()
-            .map_err(|_| data_error(path, "truncated header"))
-    };
-    let m = read(&mut r)?;
-    if m != magic {
-        return Err(data_error(
-            path,
-            format!("magic number {m}, expected {magic}: not an IDX file of this kind"),
-        ));
-    }
-    (0..dims)
-        .map(|_| read(&mut r).map(|d| d as usize))
-        .collect()
-}
-
-fn check_payload(path: &Path, bytes: &[u8], header_len: usize, expected: usize) -> Result<()> {
-    let got = bytes.len() - header_len;
-    if got != expected {
-        let what = if got < expected {
-            "truncated"
-        } else {
-            "has trailing bytes"
-        };
-        return Err(data_error(
-            path,
-            format!("{what}: the header announces {expected} bytes of data, the file holds {got}"),
-        ));
-    }
-    Ok(())
 }
 
 /// Parses an IDX image file (magic 2051, dimensions count x rows x cols).

@@ -19,6 +19,7 @@
 //! # Ok::<(), tensorgears::Error>(())
 //! ```
 
+mod idx;
 pub mod mnist;
 
 use rand::seq::SliceRandom;

@@ -270,10 +270,17 @@ impl Layout {
         }
         shape.extend_from_slice(&self.shape[axis..]);
         strides.extend_from_slice(&self.strides[axis..]);
+        // An empty view reads nothing; its offset stays where the tensor's was, since the
+        // steps above may have moved it past the end of an empty buffer.
+        let offset = if shape.contains(&0) {
+            self.offset
+        } else {
+            offset as usize
+        };
         Ok(Layout {
             shape,
             strides,
-            offset: offset as usize,
+            offset,
         })
     }
 
