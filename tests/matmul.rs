@@ -260,3 +260,27 @@ fn linear_errors(dev: &Device) -> Result<()> {
     Ok(())
 }
 test_device!(linear_rejects_bad_shapes, linear_errors);
+
+/// Batch axes of 2^31 x 2^31: where the result's (or a broadcast operand's) element count
+/// overflows, an error; where it fits but memory does not, an error; never an abort or a
+/// wrapped count, on both devices.
+fn huge_batches(dev: &Device) -> Result<()> {
+    let big = 1usize << 31;
+    let a = Tensor::zeros(&[big, big, 0, 3], dev)?;
+    let b = Tensor::zeros(&[3, 2], dev)?;
+    match a.matmul(&b) {
+        Err(Error::InvalidArgument { msg, .. }) => assert!(msg.contains("more elements"), "{msg}"),
+        other => panic!("expected an element count error, got {other:?}"),
+    }
+    let a = Tensor::zeros(&[big, 1 << 20, 0, 1], dev)?;
+    let b = Tensor::zeros(&[1, 1], dev)?;
+    assert_eq!(a.matmul(&b)?.shape(), &[big, 1 << 20, 0, 1]);
+    let a = Tensor::zeros(&[big, 1 << 10, 2, 0], dev)?;
+    let b = Tensor::zeros(&[0, 2], dev)?;
+    match a.matmul(&b) {
+        Err(Error::OutOfMemory { .. } | Error::LimitExceeded { .. }) => {}
+        other => panic!("expected a size error, got {other:?}"),
+    }
+    Ok(())
+}
+test_device!(huge_batches_are_empty_or_errors, huge_batches);

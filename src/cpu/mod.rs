@@ -121,9 +121,9 @@ pub(crate) fn matmul(
         "matmul view outside its storage"
     );
     for ((oa, ob), c) in la
-        .batch_offsets()
+        .batch_offsets()?
         .into_iter()
-        .zip(lb.batch_offsets())
+        .zip(lb.batch_offsets()?)
         .zip(out.chunks_mut(m * n))
     {
         // SAFETY: see above; `c` is an exclusive, contiguous m x n block.

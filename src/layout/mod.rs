@@ -27,8 +27,20 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
     strides
 }
 
+/// The number of elements of `shape`, or an error where it does not fit a `usize` (a shape
+/// can name more elements than any memory holds; counting them must not wrap).
+pub(crate) fn element_count(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Error::InvalidArgument {
+            op,
+            msg: format!("shape {shape:?} has more elements than fit in memory"),
+        })
+}
+
 /// NumPy's broadcasting rule: align from the trailing axis; an axis broadcasts when it is 1 or
-/// missing.
+/// missing. The result's element count must fit a `usize`.
 pub(crate) fn broadcast_shapes(
     op: &'static str,
     lhs: &[usize],
@@ -60,6 +72,7 @@ pub(crate) fn broadcast_shapes(
             }
         };
     }
+    element_count(op, &out)?;
     Ok(out)
 }
 
@@ -289,16 +302,23 @@ impl Layout {
         Layout::contiguous(&self.shape)
     }
 
-    /// Storage offsets of each matrix of a (batch.., rows, cols) layout, in row-major order.
-    pub(crate) fn batch_offsets(&self) -> Vec<usize> {
+    /// Storage offsets of each matrix of a (batch.., rows, cols) layout, in row-major order; an
+    /// error where the batch axes multiply to more offsets than the host can hold.
+    pub(crate) fn batch_offsets(&self) -> Result<Vec<usize>> {
         let nb = self.shape.len() - 2;
-        Layout::new(
+        let batches = Layout::new(
             self.shape[..nb].to_vec(),
             self.strides[..nb].to_vec(),
             self.offset,
-        )
-        .offsets()
-        .collect()
+        );
+        let mut out = Vec::new();
+        out.try_reserve_exact(batches.len())
+            .map_err(|_| Error::OutOfMemory {
+                bytes: (batches.len() as u64).saturating_mul(8),
+                device: "the CPU".into(),
+            })?;
+        out.extend(batches.offsets());
+        Ok(out)
     }
 
     /// The same element walk with as few axes as it allows, for layouts of one shape walked

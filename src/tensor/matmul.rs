@@ -1,7 +1,7 @@
 //! `matmul` (NumPy's matmul) and `dot` (NumPy's dot), on one batched kernel.
 
 use crate::autograd::Op;
-use crate::layout::broadcast_shapes;
+use crate::layout::{broadcast_shapes, element_count};
 use crate::ops::{Epilogue, MatmulDims};
 use crate::{DType, Error, Layout, Result, Tensor};
 
@@ -61,6 +61,10 @@ impl Tensor {
         let batch = broadcast_shapes(OP, &a.shape()[..ra - 2], &b.shape()[..rb - 2])
             .map_err(|_| mismatch())?;
         let with = |tail: [usize; 2]| -> Vec<usize> { batch.iter().copied().chain(tail).collect() };
+        // The result's element count must not wrap (batch axes of 2^31 x 2^31, say).
+        for shape in [with([m, n]), with([m, k]), with([k, n])] {
+            element_count(OP, &shape)?;
+        }
         let la = a.layout().broadcast_to(OP, &with([m, k]))?;
         let lb = b.layout().broadcast_to(OP, &with([k, n]))?;
         let dims = MatmulDims {

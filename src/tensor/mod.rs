@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use crate::autograd::{Node, Op};
 use crate::cpu::CpuStorage;
 use crate::gpu::{self, GpuStorage};
-use crate::layout::Layout;
+use crate::layout::{element_count, Layout};
 use crate::storage::Storage;
 use crate::{DType, Device, Error, Result};
 
@@ -43,16 +43,6 @@ pub struct Tensor {
 }
 
 /// Number of elements of `shape`, or an error when it overflows.
-fn element_count(op: &'static str, shape: &[usize]) -> Result<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Error::InvalidArgument {
-            op,
-            msg: format!("shape {shape:?} has more elements than fit in memory"),
-        })
-}
-
 impl Tensor {
     pub(crate) fn from_storage(
         storage: Storage,

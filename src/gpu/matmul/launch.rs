@@ -61,12 +61,12 @@ pub(crate) fn problem(
     if let Some((_, bias, lbias)) = bias {
         check_span("matmul", bias, lbias)?;
     }
-    Ok(Problem::new(
+    Problem::new(
         (la, a.buffer().size()),
         (lb, b.buffer().size()),
         dims,
         bias.map(|(e, _, l)| (e, l)),
-    ))
+    )
 }
 
 /// Runs `problem` (over `a`, `b` and the bias) on `kernel`, or on what it hands the product

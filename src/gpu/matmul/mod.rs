@@ -45,6 +45,14 @@ pub(crate) fn matmul(
     dims: MatmulDims,
     bias: Option<Bias>,
 ) -> Result<GpuStorage> {
+    // An empty product runs nothing, however many batches of empty matrices it has.
+    let len = dims
+        .batch
+        .checked_mul(dims.m)
+        .and_then(|x| x.checked_mul(dims.n));
+    if len == Some(0) {
+        return GpuStorage::new(&a.ctx, "matmul", 0);
+    }
     let problem = launch::problem(a, la, b, lb, dims, bias)?;
     let tuned = measure::choice_now(&a.ctx)?;
     let kernel = select::select(&a.ctx.profile, tuned, &problem);

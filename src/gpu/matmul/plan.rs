@@ -58,15 +58,15 @@ pub(crate) struct Operand {
 
 impl Operand {
     /// The matrices of a (batch.., rows, cols) layout in a buffer of `buffer_bytes`.
-    pub(crate) fn of(layout: &Layout, buffer_bytes: u64) -> Operand {
+    pub(crate) fn of(layout: &Layout, buffer_bytes: u64) -> Result<Operand> {
         let s = layout.strides();
         let nb = s.len() - 2;
-        Operand {
-            offsets: layout.batch_offsets(),
+        Ok(Operand {
+            offsets: layout.batch_offsets()?,
             row_stride: s[nb],
             col_stride: s[nb + 1],
             buffer_bytes,
-        }
+        })
     }
 
     /// The same storage read as the transposed matrices.
@@ -126,17 +126,17 @@ impl Problem {
         (lb, b_bytes): (&Layout, u64),
         dims: MatmulDims,
         bias: Option<(Epilogue, &Layout)>,
-    ) -> Problem {
-        Problem {
+    ) -> Result<Problem> {
+        Ok(Problem {
             dims,
-            a: Operand::of(la, a_bytes),
-            b: Operand::of(lb, b_bytes),
+            a: Operand::of(la, a_bytes)?,
+            b: Operand::of(lb, b_bytes)?,
             bias: bias.map(|(epilogue, l)| BiasView {
                 epilogue,
                 offset: l.offset(),
                 stride: l.strides()[0],
             }),
-        }
+        })
     }
 
     /// How a kernel whose workgroups cover `tile` (rows, columns) of C computes the product. A

@@ -99,6 +99,7 @@ mod tests {
             dims,
             None,
         )
+        .expect("small")
     }
 
     #[test]
@@ -192,7 +193,8 @@ mod tests {
                 k: 8,
             },
             None,
-        );
+        )
+        .expect("small");
         assert_eq!(runnable(&p, Texture, &batched), Subgroup);
         assert_eq!(runnable(&p, Narrow, &batched), Register);
         assert_eq!(
