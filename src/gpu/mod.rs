@@ -10,6 +10,8 @@ pub(crate) mod loss;
 pub(crate) mod matmul;
 pub(crate) mod optimizer;
 mod params;
+#[cfg(test)]
+mod portability;
 mod profile;
 pub(crate) mod reduce;
 mod runtime;
