@@ -42,9 +42,15 @@ struct MatmulParams {
     a_shift: u32,
     b_pitch: u32,
     b_shift: u32,
+    // Split-K (shaders/matmul_gemm.wgsl): the slices of K, the steps each takes, and the
+    // batches of the whole product (the partial sums are laid out per slice and batch).
+    splits: u32,
+    k_per_split: u32,
+    batches_total: u32,
+    _pad1: u32,
     // A's and B's offset for each batch of the dispatch (MAX_BATCHES in plan.rs).
-    a_offsets: array<vec4<u32>, 28>,
-    b_offsets: array<vec4<u32>, 28>,
+    a_offsets: array<vec4<u32>, 27>,
+    b_offsets: array<vec4<u32>, 27>,
 }
 
 @group(0) @binding(0) var<uniform> p: MatmulParams;

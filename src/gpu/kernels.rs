@@ -36,11 +36,12 @@ program!(MATMUL_WGSL = ["matmul_common.wgsl"] "matmul.wgsl");
 program!(MATMUL_SUBGROUP_WGSL = ["matmul_common.wgsl"] "matmul_subgroup.wgsl");
 program!(MATMUL_TEXTURE_WGSL = ["matmul_common.wgsl"] "matmul_texture.wgsl");
 program!(MATMUL_NARROW_WGSL = ["matmul_common.wgsl"] "matmul_narrow.wgsl");
+program!(MATMUL_GEMM_WGSL = ["matmul_common.wgsl"] "matmul_gemm.wgsl");
 program!(MATMUL_PACK_WGSL = [] "matmul_pack.wgsl");
 
 /// Every program, for the tests that compile or translate them all.
 #[cfg(test)]
-pub(crate) const PROGRAMS: [&Program; 11] = [
+pub(crate) const PROGRAMS: [&Program; 12] = [
     &ELEMENTWISE_WGSL,
     &COPY_WGSL,
     &REDUCE_WGSL,
@@ -51,6 +52,7 @@ pub(crate) const PROGRAMS: [&Program; 11] = [
     &MATMUL_SUBGROUP_WGSL,
     &MATMUL_TEXTURE_WGSL,
     &MATMUL_NARROW_WGSL,
+    &MATMUL_GEMM_WGSL,
     &MATMUL_PACK_WGSL,
 ];
 
@@ -99,6 +101,21 @@ pub(crate) const MATMUL_TEXTURE: Kernel = Kernel::new(&MATMUL_TEXTURE_WGSL, "mat
 pub(crate) const MATMUL_TEXTURE_ROWS: Kernel =
     Kernel::new(&MATMUL_TEXTURE_WGSL, "matmul_texture_rows");
 pub(crate) const MATMUL_NARROW: Kernel = Kernel::new(&MATMUL_NARROW_WGSL, "matmul_narrow");
+
+/// The GPU-hardware matmul with a `tile` of (rows, columns) of C per workgroup, its operands'
+/// load modes (`A_VEC`, `B_VEC` in shaders/matmul_gemm.wgsl) and whether it computes a slice
+/// of split-K.
+pub(crate) fn matmul_gemm(tile: (u32, u32), a_vec: u32, b_vec: u32, split_k: bool) -> Kernel {
+    Kernel::new(&MATMUL_GEMM_WGSL, "matmul_gemm")
+        .with("BM", tile.0)
+        .with("BN", tile.1)
+        .with("A_VEC", a_vec)
+        .with("B_VEC", b_vec)
+        .with("SPLIT_K", u32::from(split_k))
+}
+
+/// Adds split-K's slices and stores C through the epilogue.
+pub(crate) const MATMUL_SPLIT_SUM: Kernel = Kernel::new(&MATMUL_GEMM_WGSL, "split_sum");
 
 pub(crate) const PACK_OPERAND: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_operand");
 pub(crate) const PACK_ROWS4: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_rows4");

@@ -16,10 +16,11 @@ pub(crate) struct AdapterProfile {
     pub(crate) max_texture_side: usize,
     /// Kernels may read rgba32float textures as read-only storage textures.
     pub(crate) storage_texture_reads: bool,
-    /// The kernels written for 8-lane subgroups that share values by broadcast instead of
-    /// workgroup memory (matmul_subgroup, matmul_texture) can run here: subgroups are exactly 8
-    /// lanes. They were designed for lavapipe on 256-bit SIMD, where every storage load is a
-    /// loop over the lanes and a broadcast is one register move (BENCHMARKS.md).
+    /// The kernels written for lavapipe's 8-lane subgroups, which share values by broadcast
+    /// instead of workgroup memory (matmul_subgroup, matmul_texture), are candidates here: a
+    /// CPU-emulated adapter whose subgroups are exactly 8 lanes. On lavapipe on 256-bit SIMD
+    /// every storage load is a loop over the lanes and a broadcast one register move
+    /// (BENCHMARKS.md); on a real GPU those kernels would only waste its hardware.
     pub(crate) eight_lane_kernels: bool,
     /// A load from a storage texture costs far less than one from a storage buffer, so
     /// load-bound kernels (the optimizer's update) read their operands through textures
@@ -45,6 +46,15 @@ pub(crate) struct AdapterProfile {
     /// Bytes of the narrow kernel's uniform block of B (`bn` in shaders/matmul_narrow.wgsl):
     /// 64 KiB, the most a uniform binding may hold on every WebGPU adapter.
     pub(crate) narrow_block_bytes: u64,
+    /// Workgroups a product should launch to keep the device busy: where the gemm kernel's
+    /// tiles fall short, it splits K (shaders/matmul_gemm.wgsl). wgpu does not report compute
+    /// units; 256 is two workgroups per unit on the largest cards (an H100 has 132). 0 on
+    /// CPU-emulated adapters, whose few cores any product fills.
+    pub(crate) fill_workgroups: usize,
+    /// Bytes of workgroup memory a kernel may use: the gemm kernel needs 8 KiB.
+    pub(crate) workgroup_memory: u32,
+    /// Invocations per workgroup: the 128x128 gemm tile needs 256.
+    pub(crate) max_invocations: u32,
 }
 
 impl AdapterProfile {
@@ -59,12 +69,15 @@ impl AdapterProfile {
             max_workgroups: facts.limits.max_compute_workgroups_per_dimension,
             max_texture_side: facts.limits.max_texture_dimension_2d as usize,
             storage_texture_reads: facts.storage_texture_reads,
-            eight_lane_kernels: subgroups == Some((8, 8)),
+            eight_lane_kernels: emulated && subgroups == Some((8, 8)),
             texture_reads_pay: emulated && facts.storage_texture_reads,
             optimizer_texture_min_elements: 1 << 16,
             texture_pack_pays_from: 64,
             narrow_max_columns: 16,
             narrow_block_bytes: 64 << 10,
+            fill_workgroups: if emulated { 0 } else { 256 },
+            workgroup_memory: facts.limits.max_compute_workgroup_storage_size,
+            max_invocations: facts.limits.max_compute_invocations_per_workgroup,
         }
     }
 
@@ -92,12 +105,18 @@ impl AdapterProfile {
     /// A discrete GPU with 32-lane subgroups (the kind of an NVIDIA card).
     #[cfg(test)]
     pub(crate) fn discrete() -> AdapterProfile {
+        AdapterProfile::discrete_with_subgroups(32)
+    }
+
+    /// A discrete GPU with subgroups of `lanes` lanes.
+    #[cfg(test)]
+    pub(crate) fn discrete_with_subgroups(lanes: u32) -> AdapterProfile {
         AdapterProfile::new(&AdapterFacts {
             info: wgpu::AdapterInfo {
                 name: "discrete".into(),
                 device_type: wgpu::DeviceType::DiscreteGpu,
-                subgroup_min_size: 32,
-                subgroup_max_size: 32,
+                subgroup_min_size: lanes,
+                subgroup_max_size: lanes,
                 ..test_info()
             },
             limits: wgpu::Limits {
@@ -113,4 +132,25 @@ impl AdapterProfile {
 #[cfg(test)]
 fn test_info() -> wgpu::AdapterInfo {
     wgpu::AdapterInfo::new(wgpu::DeviceType::Other, wgpu::Backend::Vulkan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AdapterProfile;
+
+    /// The rules that tell emulated adapters from GPU hardware.
+    #[test]
+    fn emulator_rules_hold_on_emulators_only() {
+        let lavapipe = AdapterProfile::lavapipe();
+        assert!(lavapipe.eight_lane_kernels && lavapipe.texture_reads_pay);
+        assert_eq!(lavapipe.fill_workgroups, 0);
+        for lanes in [8, 32] {
+            let gpu = AdapterProfile::discrete_with_subgroups(lanes);
+            assert!(
+                !gpu.eight_lane_kernels && !gpu.texture_reads_pay,
+                "{lanes} lanes"
+            );
+            assert!(gpu.fill_workgroups > 0);
+        }
+    }
 }

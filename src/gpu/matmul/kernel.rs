@@ -18,16 +18,25 @@ pub(crate) enum MatmulKernel {
     /// One lane per four rows of C, B read from a uniform block: products of at most 16
     /// columns (shaders/matmul_narrow.wgsl). Not a contender in the timed choice.
     Narrow,
+    /// For GPU hardware: 128x128 tiles staged through workgroup memory, 8x8 results per
+    /// invocation, vec4 loads, split-K where the tiles cannot fill the device
+    /// (shaders/matmul_gemm.wgsl).
+    Gemm128,
+    /// The same kernel with 64x64 tiles, for products too small to fill a device with 128x128
+    /// ones.
+    Gemm64,
 }
 
 impl MatmulKernel {
     /// Every kernel, in the order the tuner lists them.
-    pub(crate) const ALL: [MatmulKernel; 5] = [
+    pub(crate) const ALL: [MatmulKernel; 7] = [
         MatmulKernel::Register,
         MatmulKernel::Tiled,
         MatmulKernel::Subgroup,
         MatmulKernel::Texture,
         MatmulKernel::Narrow,
+        MatmulKernel::Gemm128,
+        MatmulKernel::Gemm64,
     ];
 
     /// The name used by `TENSORGEARS_MATMUL`, the cache and `Device::matmul_kernel`.
@@ -38,6 +47,8 @@ impl MatmulKernel {
             MatmulKernel::Subgroup => "subgroup",
             MatmulKernel::Texture => "texture",
             MatmulKernel::Narrow => "narrow",
+            MatmulKernel::Gemm128 => "gemm128",
+            MatmulKernel::Gemm64 => "gemm64",
         }
     }
 

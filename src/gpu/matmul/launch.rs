@@ -3,6 +3,7 @@
 
 use super::basic::{REGISTER, TILED};
 use super::family::{Family, Operands};
+use super::gemm::{GEMM128, GEMM64};
 use super::kernel::MatmulKernel;
 use super::narrow::Narrow;
 use super::plan::Problem;
@@ -26,6 +27,8 @@ pub(crate) fn family(kernel: MatmulKernel) -> &'static dyn Family {
         MatmulKernel::Subgroup => &SUBGROUP,
         MatmulKernel::Texture => &Texture,
         MatmulKernel::Narrow => &Narrow,
+        MatmulKernel::Gemm128 => &GEMM128,
+        MatmulKernel::Gemm64 => &GEMM64,
     }
 }
 

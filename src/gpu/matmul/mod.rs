@@ -3,12 +3,13 @@
 //! - select.rs: which kernel runs a product, from the adapter's profile (no device needed);
 //! - tune.rs and measure.rs: the kernel chosen for this adapter, measured once and cached;
 //! - family.rs: what each kernel family says of itself, and one file per family behind it:
-//!   basic.rs (register and tiled), subgroup.rs, texture.rs (with operands.rs), narrow.rs,
-//!   and pack.rs for the operands a copy cannot move;
+//!   basic.rs (register and tiled), gemm.rs (for GPU hardware), subgroup.rs, texture.rs (with
+//!   operands.rs), narrow.rs, and pack.rs for the operands a copy cannot move;
 //! - launch.rs: running a product on a named kernel.
 
 mod basic;
 mod family;
+mod gemm;
 pub(crate) mod kernel;
 mod launch;
 mod measure;
@@ -21,6 +22,8 @@ mod subgroup;
 mod texture;
 pub(crate) mod tune;
 
+#[cfg(test)]
+mod gemm_tests;
 #[cfg(test)]
 mod tests;
 

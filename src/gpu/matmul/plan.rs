@@ -7,7 +7,7 @@ use crate::ops::{Epilogue, MatmulDims};
 use crate::Result;
 
 /// Batches one dispatch can carry: their offsets fill the rest of the parameter block.
-pub(crate) const MAX_BATCHES: usize = 112;
+pub(crate) const MAX_BATCHES: usize = 108;
 
 params! {
     /// The bias and relu applied as C is stored. The bias runs along C's columns, or along its
@@ -40,6 +40,10 @@ params! {
         a_shift: u32,
         b_pitch: u32,
         b_shift: u32,
+        splits: u32,
+        k_per_split: u32,
+        batches_total: u32,
+        _pad1: u32,
         a_offsets: [u32; MAX_BATCHES],
         b_offsets: [u32; MAX_BATCHES],
     }
@@ -223,6 +227,10 @@ impl Launch {
             a_shift: 0,
             b_pitch: 0,
             b_shift: 0,
+            splits: 1,
+            k_per_split: u("an inner dimension", self.k)?,
+            batches_total: u("batches", self.batch)?,
+            _pad1: 0,
             a_offsets: [0; MAX_BATCHES],
             b_offsets: [0; MAX_BATCHES],
         };

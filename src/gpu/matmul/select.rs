@@ -8,13 +8,16 @@ use super::plan::Problem;
 use crate::gpu::profile::AdapterProfile;
 use crate::ops::MatmulDims;
 
-/// The kernels this adapter can run. The subgroup and texture kernels assume subgroups of
-/// exactly 8 lanes; the texture kernel also reads rgba32float storage textures.
+/// The kernels this adapter can run. The subgroup and texture kernels are for CPU-emulated
+/// adapters with subgroups of exactly 8 lanes (the profile's `eight_lane_kernels`); the
+/// texture kernel also reads rgba32float storage textures.
 pub(crate) fn available(profile: &AdapterProfile) -> Vec<MatmulKernel> {
     let mut v = vec![
         MatmulKernel::Register,
         MatmulKernel::Tiled,
         MatmulKernel::Narrow,
+        MatmulKernel::Gemm128,
+        MatmulKernel::Gemm64,
     ];
     if profile.eight_lane_kernels {
         v.push(MatmulKernel::Subgroup);
@@ -26,10 +29,14 @@ pub(crate) fn available(profile: &AdapterProfile) -> Vec<MatmulKernel> {
 }
 
 /// The kernels the tuner measures: all the adapter runs but `Narrow`, which takes only the
-/// products `select` sends it.
+/// products `select` sends it; on a CPU-emulated adapter not the gemm kernels either, which are
+/// built for GPU hardware (workgroup memory and barriers cost there what they save on a GPU).
 pub(crate) fn contenders(profile: &AdapterProfile) -> Vec<MatmulKernel> {
     let mut v = available(profile);
-    v.retain(|&k| k != MatmulKernel::Narrow);
+    v.retain(|&k| {
+        k != MatmulKernel::Narrow
+            && !(profile.emulated && matches!(k, MatmulKernel::Gemm128 | MatmulKernel::Gemm64))
+    });
     v
 }
 
@@ -108,14 +115,16 @@ mod tests {
         let lavapipe = AdapterProfile::lavapipe();
         assert_eq!(
             available(&lavapipe),
-            vec![Register, Tiled, Narrow, Subgroup, Texture]
+            vec![Register, Tiled, Narrow, Gemm128, Gemm64, Subgroup, Texture]
         );
         assert_eq!(
             contenders(&lavapipe),
             vec![Register, Tiled, Subgroup, Texture]
         );
+        // A real GPU never runs the kernels written for lavapipe's 8-lane subgroups
+        // (profile.rs checks that even 8-lane subgroups do not make them candidates there).
         let gpu = AdapterProfile::discrete();
-        assert_eq!(contenders(&gpu), vec![Register, Tiled]);
+        assert_eq!(contenders(&gpu), vec![Register, Tiled, Gemm128, Gemm64]);
     }
 
     /// Narrow products leave the block kernels for the narrow kernel; others keep the choice.

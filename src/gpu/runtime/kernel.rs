@@ -24,7 +24,7 @@ impl fmt::Debug for Program {
 pub(crate) struct Constants([Option<(&'static str, u32)>; Constants::MAX]);
 
 impl Constants {
-    const MAX: usize = 4;
+    const MAX: usize = 6;
 
     pub(crate) const NONE: Constants = Constants([None; Constants::MAX]);
 
