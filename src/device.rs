@@ -168,7 +168,7 @@ impl Device {
     pub fn matmul_kernel(&self) -> Result<&'static str> {
         match &self.0 {
             Inner::Cpu => Ok("matrixmultiply"),
-            Inner::Gpu(ctx) => Ok(gpu::matmul::chosen_kernel(ctx)?.name()),
+            Inner::Gpu(ctx) => Ok(gpu::matmul::default_kernel(ctx)?.name()),
         }
     }
 

@@ -51,6 +51,11 @@ pub(crate) struct AdapterProfile {
     /// units; 256 is two workgroups per unit on the largest cards (an H100 has 132). 0 on
     /// CPU-emulated adapters, whose few cores any product fills.
     pub(crate) fill_workgroups: usize,
+    /// The products (in multiply-adds) whose shape class the tuner measures: from 2^18 (below,
+    /// a kernel's launch costs more than the choice saves); on a CPU-emulated adapter at most
+    /// 2^28 (about 10 ms a run on lavapipe: larger ones would hold the device for seconds while
+    /// a dozen runs are timed), on GPU hardware any.
+    pub(crate) tune_flops: (u64, u64),
     /// Bytes of workgroup memory a kernel may use: the gemm kernel needs 8 KiB.
     pub(crate) workgroup_memory: u32,
     /// Invocations per workgroup: the 128x128 gemm tile needs 256.
@@ -76,6 +81,7 @@ impl AdapterProfile {
             narrow_max_columns: 16,
             narrow_block_bytes: 64 << 10,
             fill_workgroups: if emulated { 0 } else { 256 },
+            tune_flops: (1 << 18, if emulated { 1 << 28 } else { u64::MAX }),
             workgroup_memory: facts.limits.max_compute_workgroup_storage_size,
             max_invocations: facts.limits.max_compute_invocations_per_workgroup,
         }

@@ -1,6 +1,8 @@
 //! The matmul kernels by name: what the tuner chooses, the disk cache records and
 //! `TENSORGEARS_MATMUL` forces.
 
+use crate::{Error, Result};
+
 /// A matmul kernel (one entry point, or a pair sharing one launch; src/gpu/matmul/ has a file
 /// per kernel family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,8 +61,24 @@ impl MatmulKernel {
             .find(|k| k.name() == s && *k != MatmulKernel::Narrow)
     }
 
-    /// The kernel `TENSORGEARS_MATMUL` names, if it names one.
-    pub(crate) fn forced() -> Option<MatmulKernel> {
-        MatmulKernel::parse(&std::env::var("TENSORGEARS_MATMUL").ok()?)
+    /// The kernel `TENSORGEARS_MATMUL` names, if it is set; an error when it names none.
+    pub(crate) fn forced() -> Result<Option<MatmulKernel>> {
+        let Ok(name) = std::env::var("TENSORGEARS_MATMUL") else {
+            return Ok(None);
+        };
+        MatmulKernel::parse(name.trim()).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = MatmulKernel::ALL
+                .iter()
+                .filter(|&&k| k != MatmulKernel::Narrow)
+                .map(|k| k.name())
+                .collect();
+            Error::InvalidArgument {
+                op: "TENSORGEARS_MATMUL",
+                msg: format!(
+                    "{name:?} names no matmul kernel; the kernels are {}",
+                    names.join(", ")
+                ),
+            }
+        })
     }
 }

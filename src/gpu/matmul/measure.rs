@@ -1,20 +1,21 @@
-//! Choosing the matmul kernel for this adapter: `TENSORGEARS_MATMUL` when set, else the choice
-//! cached for this adapter, else a measurement, on a background thread where compiling the
-//! contenders would hold the first product up. The tuner's state is in tune.rs.
+//! The adapter's default matmul kernel on a CPU-emulated adapter, the one a shape class runs
+//! until it is measured (tuning.rs): `TENSORGEARS_MATMUL` when set, else the choice cached for
+//! this adapter, else a measurement of a 256³ product, on a background thread where compiling
+//! the contenders would hold the first product up. The tuner's state is in tune.rs.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::kernel::MatmulKernel;
 use super::launch::{family, run_views};
-use super::select::contenders;
+use super::select::{available, contenders};
 use super::tune::{self, CacheKey, Start};
 use crate::gpu::context::GpuContext;
 use crate::gpu::kernels;
 use crate::gpu::storage::GpuStorage;
 use crate::layout::Layout;
 use crate::ops::MatmulDims;
-use crate::Result;
+use crate::{Error, Result};
 
 /// The kernel for this adapter, waiting for a choice being made in the background, or making
 /// it here.
@@ -41,9 +42,7 @@ pub(crate) fn choice_now(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
     if let Some(k) = ctx.matmul.chosen() {
         return Ok(k);
     }
-    if MatmulKernel::forced().is_some()
-        || !contenders(&ctx.profile).contains(&MatmulKernel::Subgroup)
-    {
+    if forced(ctx)?.is_some() || !contenders(&ctx.profile).contains(&MatmulKernel::Subgroup) {
         return choice(ctx);
     }
     let from_cache = cached(ctx).is_some();
@@ -66,10 +65,34 @@ pub(crate) fn choice_now(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
     }
 }
 
+/// The kernel `TENSORGEARS_MATMUL` forces, if set: an error when the adapter cannot run it.
+pub(crate) fn forced(ctx: &GpuContext) -> Result<Option<MatmulKernel>> {
+    let Some(k) = MatmulKernel::forced()? else {
+        return Ok(None);
+    };
+    if !available(&ctx.profile).contains(&k) {
+        return Err(Error::Unsupported {
+            op: "TENSORGEARS_MATMUL",
+            reason: format!(
+                "the {} kernel cannot run on {}: it is written for CPU-emulated adapters with \
+                 8-lane subgroups{}",
+                k.name(),
+                ctx.runtime.adapter.info.name,
+                if k == MatmulKernel::Texture {
+                    " and rgba32float storage-texture reads"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    Ok(Some(k))
+}
+
 /// `TENSORGEARS_MATMUL` when set, else the cached choice (compiled), else a measured one
 /// (compiled and cached).
 fn choose(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
-    if let Some(k) = MatmulKernel::forced() {
+    if let Some(k) = forced(ctx)? {
         return Ok(k);
     }
     if let Some(k) = cached(ctx) {
@@ -87,6 +110,7 @@ fn choose(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
 fn cache_path(ctx: &GpuContext) -> Option<std::path::PathBuf> {
     let measured = contenders(&ctx.profile);
     tune::cache_file(&CacheKey {
+        prefix: "matmul-variant",
         info: &ctx.runtime.adapter.info,
         contenders: &measured,
         sources: &[

@@ -1,13 +1,16 @@
 //! Matrix products on the GPU, split by concern:
 //! - plan.rs: a product as asked, and as a kernel launches it (its parameter block);
 //! - select.rs: which kernel runs a product, from the adapter's profile (no device needed);
-//! - tune.rs and measure.rs: the kernel chosen for this adapter, measured once and cached;
+//! - tuning.rs: the kernel for a product: forced, measured for its shape class (classes.rs),
+//!   or the adapter's default while its class is measured (measure.rs; tune.rs keeps the
+//!   state and the disk cache);
 //! - family.rs: what each kernel family says of itself, and one file per family behind it:
 //!   basic.rs (register and tiled), gemm.rs (for GPU hardware), subgroup.rs, texture.rs (with
 //!   operands.rs), narrow.rs, and pack.rs for the operands a copy cannot move;
 //! - launch.rs: running a product on a named kernel.
 
 mod basic;
+mod classes;
 mod family;
 mod gemm;
 pub(crate) mod kernel;
@@ -21,6 +24,7 @@ mod select;
 mod subgroup;
 mod texture;
 pub(crate) mod tune;
+mod tuning;
 
 #[cfg(test)]
 mod gemm_tests;
@@ -57,12 +61,20 @@ pub(crate) fn matmul(
         return GpuStorage::new(&a.ctx, "matmul", 0);
     }
     let problem = launch::problem(a, la, b, lb, dims, bias)?;
-    let tuned = measure::choice_now(&a.ctx)?;
-    let kernel = select::select(&a.ctx.profile, tuned, &problem);
+    let kernel = tuning::kernel_for(&a.ctx, &problem)?;
     launch::run(kernel, &problem, a, b, bias.map(|(_, s, _)| s))
 }
 
-/// The kernel chosen for this device (waiting for the choice if it is being made).
-pub(crate) fn chosen_kernel(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
-    measure::choice(ctx)
+/// The device's default kernel, the one a product runs until its shape class is measured:
+/// `TENSORGEARS_MATMUL`'s, else on a CPU-emulated adapter the measured adapter-wide choice,
+/// else the gemm kernel. Waits for the measurements in progress, the default's and the shape
+/// classes', so that work timed afterwards runs alone.
+pub(crate) fn default_kernel(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
+    let k = match measure::forced(ctx)? {
+        Some(k) => k,
+        None if ctx.profile.emulated => measure::choice(ctx)?,
+        None => MatmulKernel::Gemm128,
+    };
+    ctx.matmul.classes.wait_idle();
+    Ok(k)
 }

@@ -8,11 +8,14 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::classes::Classes;
 use super::kernel::MatmulKernel;
 
-/// The choice for one device, once made.
+/// The matmul choices for one device: the adapter's default kernel, once made, and the choices
+/// per shape class (classes.rs).
 #[derive(Debug, Default)]
 pub(crate) struct Tuner {
+    pub(crate) classes: Classes,
     choice: OnceLock<MatmulKernel>,
     /// The thread making the choice, while it runs (see `measure::choice_now`).
     background: Mutex<Option<JoinHandle<()>>>,
@@ -98,6 +101,8 @@ pub(crate) fn fastest(timings: &[(MatmulKernel, Duration)]) -> Option<MatmulKern
 /// What identifies a cached choice: the adapter and its driver, the crate's version, the
 /// kernels measured and the hash of their source (a changed kernel is measured again).
 pub(crate) struct CacheKey<'a> {
+    /// What the file holds: the adapter's default kernel, or the choices per shape class.
+    pub(crate) prefix: &'a str,
     pub(crate) info: &'a wgpu::AdapterInfo,
     pub(crate) contenders: &'a [MatmulKernel],
     pub(crate) sources: &'a [&'a str],
@@ -137,7 +142,7 @@ pub(crate) fn cache_file(key: &CacheKey) -> Option<PathBuf> {
             }
         })
         .collect();
-    Some(dir.join(format!("matmul-variant-{name}")))
+    Some(dir.join(format!("{}-{name}", key.prefix)))
 }
 
 /// The kernel a cache file names; `None` for a missing, unreadable or foreign file, which is

@@ -85,6 +85,7 @@ fn every_parameter_struct_matches_its_wgsl() {
         &kernels::MATMUL_SUBGROUP_WGSL,
         &kernels::MATMUL_TEXTURE_WGSL,
         &kernels::MATMUL_NARROW_WGSL,
+        &kernels::MATMUL_GEMM_WGSL,
     ] {
         check::<MatmulParams>(p);
         check::<EpilogueParams>(p);

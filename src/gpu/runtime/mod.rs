@@ -14,6 +14,7 @@ mod recorder;
 mod sync;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use counters::GpuCounters;
 use counters::{bump, Counters};
@@ -374,6 +375,34 @@ impl Runtime {
         }
         self.recorder.start_profiling(&self.counters);
         Ok(())
+    }
+
+    /// The device time of the dispatches `f` records, from timestamp queries (`None` where the
+    /// adapter has none). Call it inside `exclusive`, so that no other thread's dispatch is
+    /// among them; a profile started with `profile_kernels` skips them.
+    pub(crate) fn gpu_time(&self, f: impl FnOnce() -> Result<()>) -> Result<Option<Duration>> {
+        if !self
+            .adapter
+            .features
+            .contains(wgpu::Features::TIMESTAMP_QUERY)
+        {
+            f()?;
+            return Ok(None);
+        }
+        self.flush();
+        let previous = self
+            .recorder
+            .swap_profiler(Some(self.recorder.new_profiler()));
+        let ran = f();
+        self.flush();
+        let mut mine = self.recorder.swap_profiler(previous);
+        ran?;
+        self.errors.take()?;
+        let total = mine
+            .as_mut()
+            .map(|p| p.take().iter().map(|t| t.time).sum())
+            .unwrap_or_default();
+        Ok(Some(total))
     }
 
     /// The kernel times since profiling started or since the last call, longest first.

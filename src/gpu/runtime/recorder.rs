@@ -277,6 +277,17 @@ impl Recorder {
         }
     }
 
+    /// Puts `profiler` in place of the one timing dispatches now (if any), returning that one.
+    /// The caller flushes first, so that no recorded pass is left to the wrong profiler.
+    pub(crate) fn swap_profiler(&self, profiler: Option<Profiler>) -> Option<Profiler> {
+        std::mem::replace(&mut *lock(&self.profiler), profiler)
+    }
+
+    /// A profiler for this recorder's encoders.
+    pub(crate) fn new_profiler(&self) -> Profiler {
+        Profiler::new(&self.device, &self.queue, MAX_PENDING_DISPATCHES)
+    }
+
     /// The profiler's totals so far, if profiling.
     pub(crate) fn profile_totals(&self) -> Option<Vec<super::profiler::KernelTime>> {
         lock(&self.profiler).as_mut().map(Profiler::take)
