@@ -120,3 +120,133 @@ fn correct(@builtin(local_invocation_index) lid: u32) {
         out[0] = partial[0];
     }
 }
+
+// For GPU hardware, one workgroup per row, its invocations reading neighbouring logits and
+// folding as trees in workgroup memory: `forward_rows` writes each row's loss divided by the
+// batch (the launcher sums them in a second pass), `backward_rows` the row's gradient,
+// `correct_rows` 1 where the row's argmax is its label.
+var<workgroup> best_at: array<u32, ROWS_WG>;
+
+// The row's maximum and the log of its shifted sum of exponentials, folded by the workgroup;
+// every invocation gets them.
+fn row_stats_wg(r: u32, lid: u32) -> vec2<f32> {
+    let classes = p.classes;
+    let base = r * classes;
+    var m = bitcast<f32>(0xff800000u);
+    for (var j = lid; j < classes; j = j + ROWS_WG) {
+        m = max_nan(m, logits[base + j]);
+    }
+    partial[lid] = m;
+    workgroupBarrier();
+    for (var s = ROWS_WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            partial[lid] = max_nan(partial[lid], partial[lid + s]);
+        }
+        workgroupBarrier();
+    }
+    m = partial[0];
+    workgroupBarrier();
+    var total = 0.0;
+    for (var j = lid; j < classes; j = j + ROWS_WG) {
+        total = total + exp(logits[base + j] - m);
+    }
+    partial[lid] = total;
+    workgroupBarrier();
+    for (var s = ROWS_WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            partial[lid] = partial[lid] + partial[lid + s];
+        }
+        workgroupBarrier();
+    }
+    total = partial[0];
+    workgroupBarrier();
+    return vec2<f32>(m, log(total));
+}
+
+@compute @workgroup_size(ROWS_WG)
+fn forward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+    let r = wg.y * nwg.x + wg.x;
+    if (r >= p.batch) {
+        return; // the same for the whole workgroup
+    }
+    let st = row_stats_wg(r, lid);
+    if (lid == 0u) {
+        let label = labels[r];
+        var loss = bitcast<f32>(NAN_BITS);
+        if (label < p.classes) {
+            loss = st.x + st.y - logits[r * p.classes + label];
+        }
+        out[r] = loss / f32(p.batch);
+    }
+}
+
+@compute @workgroup_size(ROWS_WG)
+fn backward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+    let r = wg.y * nwg.x + wg.x;
+    if (r >= p.batch) {
+        return;
+    }
+    let st = row_stats_wg(r, lid);
+    let label = labels[r];
+    let scale = grad[0] / f32(p.batch);
+    let base = r * p.classes;
+    for (var j = lid; j < p.classes; j = j + ROWS_WG) {
+        var v = (exp(logits[base + j] - st.x - st.y) - select(0.0, 1.0, j == label)) * scale;
+        if (label >= p.classes) {
+            v = bitcast<f32>(NAN_BITS);
+        }
+        out[base + j] = v;
+    }
+}
+
+@compute @workgroup_size(ROWS_WG)
+fn correct_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+    let r = wg.y * nwg.x + wg.x;
+    if (r >= p.batch) {
+        return;
+    }
+    let base = r * p.classes;
+    // Each invocation's first best (NaN above every number), then a tree that keeps the
+    // first among equals.
+    var best = 0xffffffffu;
+    var value = bitcast<f32>(0xff800000u);
+    for (var j = lid; j < p.classes; j = j + ROWS_WG) {
+        let v = logits[base + j];
+        if (best == 0xffffffffu || (is_nan(v) && !is_nan(value)) || v > value) {
+            best = j;
+            value = v;
+        }
+    }
+    partial[lid] = value;
+    best_at[lid] = best;
+    workgroupBarrier();
+    for (var s = ROWS_WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            let v = partial[lid];
+            let w = partial[lid + s];
+            let i = best_at[lid];
+            let j = best_at[lid + s];
+            var take = false;
+            if (j != 0xffffffffu) {
+                if (i == 0xffffffffu) {
+                    take = true;
+                } else if (is_nan(v) || is_nan(w)) {
+                    take = is_nan(w) && (!is_nan(v) || j < i);
+                } else {
+                    take = w > v || (w == v && j < i);
+                }
+            }
+            if (take) {
+                partial[lid] = w;
+                best_at[lid] = j;
+            }
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        out[r] = select(0.0, 1.0, best_at[0] == labels[r]);
+    }
+}

@@ -198,3 +198,49 @@ fn softmax(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
         dst[out + j] = exp(src[base + i32(j) * stride] - m) / s;
     }
 }
+
+// Softmax over the last axis for GPU hardware: one workgroup per row, its invocations reading
+// neighbouring elements of the row (coalesced where the row is contiguous) and folding the
+// maximum and the sum as trees in workgroup memory. Same result layout as `softmax`.
+@compute @workgroup_size(ROWS_WG)
+fn softmax_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+    let row = wg.y * nwg.x + wg.x;
+    if (row >= p.shape.len) {
+        return; // the same for the whole workgroup
+    }
+    let len = p.len;
+    let base = row_offset(row);
+    let stride = p.axis_stride;
+    var m = bitcast<f32>(0xff800000u);
+    for (var j = lid; j < len; j = j + ROWS_WG) {
+        m = max_nan(m, src[base + i32(j) * stride]);
+    }
+    vals[lid] = m;
+    workgroupBarrier();
+    for (var s = ROWS_WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            vals[lid] = max_nan(vals[lid], vals[lid + s]);
+        }
+        workgroupBarrier();
+    }
+    m = vals[0];
+    workgroupBarrier();
+    var total = 0.0;
+    for (var j = lid; j < len; j = j + ROWS_WG) {
+        total = total + exp(src[base + i32(j) * stride] - m);
+    }
+    vals[lid] = total;
+    workgroupBarrier();
+    for (var s = ROWS_WG / 2u; s > 0u; s = s / 2u) {
+        if (lid < s) {
+            vals[lid] = vals[lid] + vals[lid + s];
+        }
+        workgroupBarrier();
+    }
+    total = vals[0];
+    let out = row * len;
+    for (var j = lid; j < len; j = j + ROWS_WG) {
+        dst[out + j] = exp(src[base + i32(j) * stride] - m) / total;
+    }
+}

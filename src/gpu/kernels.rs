@@ -80,10 +80,14 @@ pub(crate) const REDUCE: Kernel =
     Kernel::new(&REDUCE_WGSL, "reduce").with("PER", REDUCE_PER_INVOCATION);
 pub(crate) const REDUCE_ROWS: Kernel = Kernel::new(&REDUCE_WGSL, "reduce_rows");
 pub(crate) const SOFTMAX: Kernel = Kernel::new(&REDUCE_WGSL, "softmax");
+pub(crate) const SOFTMAX_ROWS: Kernel = Kernel::new(&REDUCE_WGSL, "softmax_rows");
 
 pub(crate) const CROSS_ENTROPY: Kernel = Kernel::new(&LOSS_WGSL, "forward");
 pub(crate) const CROSS_ENTROPY_BACKWARD: Kernel = Kernel::new(&LOSS_WGSL, "backward");
 pub(crate) const COUNT_CORRECT: Kernel = Kernel::new(&LOSS_WGSL, "correct");
+pub(crate) const CROSS_ENTROPY_ROWS: Kernel = Kernel::new(&LOSS_WGSL, "forward_rows");
+pub(crate) const CROSS_ENTROPY_BACKWARD_ROWS: Kernel = Kernel::new(&LOSS_WGSL, "backward_rows");
+pub(crate) const CORRECT_ROWS: Kernel = Kernel::new(&LOSS_WGSL, "correct_rows");
 
 pub(crate) const SGD: Kernel = Kernel::new(&OPTIMIZER_WGSL, "sgd");
 pub(crate) const RMSPROP: Kernel = Kernel::new(&OPTIMIZER_WGSL, "rmsprop");

@@ -51,6 +51,13 @@ pub(crate) struct AdapterProfile {
     /// units; 256 is two workgroups per unit on the largest cards (an H100 has 132). 0 on
     /// CPU-emulated adapters, whose few cores any product fills.
     pub(crate) fill_workgroups: usize,
+    /// Row-wise kernels (softmax, the fused loss, the accuracy count, reductions along a
+    /// contiguous axis) run a workgroup per row, its invocations reading neighbouring elements
+    /// and folding as trees: on GPU hardware an invocation per row leaves the device idle for
+    /// few rows and reads rows of neighbours far apart. Not on a CPU-emulated adapter, where a
+    /// workgroup's barriers cost more than its lanes save (a bias gradient, 512 rows of 128,
+    /// took 15 ms that way on lavapipe against well under 1 ms an invocation per row).
+    pub(crate) parallel_rows: bool,
     /// The products (in multiply-adds) whose shape class the tuner measures: from 2^18 (below,
     /// a kernel's launch costs more than the choice saves); on a CPU-emulated adapter at most
     /// 2^28 (about 10 ms a run on lavapipe: larger ones would hold the device for seconds while
@@ -82,6 +89,7 @@ impl AdapterProfile {
             narrow_block_bytes: 64 << 10,
             fill_workgroups: if emulated { 0 } else { 256 },
             tune_flops: (1 << 18, if emulated { 1 << 28 } else { u64::MAX }),
+            parallel_rows: !emulated,
             workgroup_memory: facts.limits.max_compute_workgroup_storage_size,
             max_invocations: facts.limits.max_compute_invocations_per_workgroup,
         }
@@ -150,13 +158,14 @@ mod tests {
         let lavapipe = AdapterProfile::lavapipe();
         assert!(lavapipe.eight_lane_kernels && lavapipe.texture_reads_pay);
         assert_eq!(lavapipe.fill_workgroups, 0);
+        assert!(!lavapipe.parallel_rows);
         for lanes in [8, 32] {
             let gpu = AdapterProfile::discrete_with_subgroups(lanes);
             assert!(
                 !gpu.eight_lane_kernels && !gpu.texture_reads_pay,
                 "{lanes} lanes"
             );
-            assert!(gpu.fill_workgroups > 0);
+            assert!(gpu.fill_workgroups > 0 && gpu.parallel_rows);
         }
     }
 }
