@@ -35,7 +35,6 @@ use crate::{Error, Result};
 /// One opened wgpu device with everything kernels share.
 pub(crate) struct Runtime {
     pub(crate) device: wgpu::Device,
-    pub(crate) queue: wgpu::Queue,
     pub(crate) adapter: AdapterFacts,
     pipelines: Pipelines,
     memory: Memory,
@@ -62,7 +61,6 @@ impl Runtime {
         Ok(Runtime {
             recorder: Recorder::new(&device, &queue, errors.clone()),
             device,
-            queue,
             adapter,
             pipelines: Pipelines::default(),
             memory,
@@ -241,15 +239,31 @@ impl Runtime {
         )
     }
 
-    /// A storage buffer holding `data`.
+    /// A storage buffer holding `data`. The data goes through a staging buffer and a copy
+    /// recorded after the work already recorded: a buffer recycled from the pool may still be
+    /// read by that work, and a queue write would land before it, so this needs no submit.
     pub(crate) fn upload(&self, op: &'static str, data: &[u8]) -> Result<wgpu::Buffer> {
         let buffer = self.alloc(op, data.len() as u64, BufferKind::Storage)?;
-        if !data.is_empty() {
-            // A recycled buffer may still be read by recorded work; queue writes land before the
-            // next submit, so that work must be submitted first.
-            self.flush();
-            self.queue.write_buffer(&buffer, 0, data);
+        if data.is_empty() {
+            return Ok(buffer);
         }
+        let bytes = (data.len() as u64).next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("upload"),
+            size: bytes,
+            usage: wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: true,
+        });
+        {
+            let mut view = staging
+                .slice(..)
+                .get_mapped_range_mut()
+                .map_err(|e| Error::Gpu(format!("mapping an upload buffer: {e}")))?;
+            view.slice(..data.len()).copy_from_slice(data);
+        }
+        staging.unmap();
+        self.recorder
+            .record(|e| e.copy_buffer_to_buffer(&staging, 0, &buffer, 0, bytes));
         Ok(buffer)
     }
 

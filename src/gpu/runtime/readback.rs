@@ -1,55 +1,70 @@
-//! Reading results back to the host through one staging buffer, reused from read to read.
+//! Reading results back to the host through staging buffers, reused from read to read.
 
 use std::sync::Mutex;
 
 use super::sync::lock;
 use crate::{Error, Result};
 
-/// Staging buffers up to this size are kept for the next read; a larger read gets one of its
+/// Staging buffers up to this size are kept for later reads; a larger read gets one of its
 /// own, so that one big readback does not hold its size in host-visible memory for good.
 const KEEP_BYTES: u64 = 16 << 20;
 
-/// The reused staging buffer. Its lock is held for a whole read, so reads take turns.
+/// Staging buffers kept at most: one per thread reading at once, for a few threads.
+const KEEP: usize = 4;
+
+/// The pool of staging buffers. A read takes one out for its duration, so reads from several
+/// threads (or waiting on several mappings at once) need no lock around the read itself.
 #[derive(Default)]
 pub(crate) struct Readback {
-    staging: Mutex<Option<wgpu::Buffer>>,
+    staging: Mutex<Vec<wgpu::Buffer>>,
 }
 
 impl Readback {
-    /// Runs `read` with a `MAP_READ` staging buffer of at least `bytes` bytes: the kept one when
-    /// it is large enough, else a new one, kept when it is not too large.
+    /// Runs `read` with a `MAP_READ` staging buffer of at least `bytes` bytes: the smallest kept
+    /// one that is large enough, else a new one, kept afterwards when it is not too large.
     pub(crate) fn with_staging<T>(
         &self,
         device: &wgpu::Device,
         bytes: u64,
         read: impl FnOnce(&wgpu::Buffer) -> Result<T>,
     ) -> Result<T> {
-        let mut kept = lock(&self.staging);
-        let staging = match kept.take() {
-            Some(b) if b.size() >= bytes => b,
-            _ => {
-                let size = bytes.next_power_of_two().max(256);
-                device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("readback"),
-                    size: if size <= KEEP_BYTES { size } else { bytes },
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                })
-            }
+        let kept = {
+            let mut pool = lock(&self.staging);
+            let fit = pool
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.size() >= bytes)
+                .min_by_key(|(_, b)| b.size())
+                .map(|(i, _)| i);
+            fit.map(|i| pool.swap_remove(i))
         };
+        let staging = kept.unwrap_or_else(|| {
+            let size = bytes.next_power_of_two().max(256);
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: if size <= KEEP_BYTES { size } else { bytes },
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        });
         let out = read(&staging);
         // A failed read may leave the buffer mapped or its mapping pending: not kept.
         if out.is_ok() && staging.size() <= KEEP_BYTES {
-            *kept = Some(staging);
+            let mut pool = lock(&self.staging);
+            pool.push(staging);
+            if pool.len() > KEEP {
+                // The smallest goes: the others serve it too.
+                if let Some(i) = (0..pool.len()).min_by_key(|&i| pool[i].size()) {
+                    pool.swap_remove(i);
+                }
+            }
         }
         out
     }
-}
 
-impl Readback {
-    /// Frees the kept staging buffer.
+    /// Frees the kept staging buffers.
     pub(crate) fn trim(&self) {
-        lock(&self.staging).take();
+        lock(&self.staging).clear();
     }
 }
 

@@ -44,15 +44,34 @@ type BindKey = (u64, Vec<(u32, Bound)>);
 #[derive(Default)]
 struct Pending {
     encoder: Option<wgpu::CommandEncoder>,
+    /// The compute pass consecutive dispatches share, while one is open: it locks the encoder,
+    /// so it ends before anything else is recorded or the encoder submitted.
+    pass: Option<wgpu::ComputePass<'static>>,
     dispatches: usize,
 }
 
 impl Pending {
-    /// The encoder that records the next work, opened on first use.
+    /// The encoder that records the next work, opened on first use, with no pass open.
     fn encoder(&mut self, device: &wgpu::Device) -> &mut wgpu::CommandEncoder {
+        self.pass = None;
         self.encoder.get_or_insert_with(|| {
             device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
         })
+    }
+
+    /// The open compute pass, begun on first use.
+    fn pass(&mut self, device: &wgpu::Device) -> &mut wgpu::ComputePass<'static> {
+        if self.pass.is_none() {
+            let pass = self
+                .encoder(device)
+                .begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("dispatches"),
+                    timestamp_writes: None,
+                })
+                .forget_lifetime();
+            self.pass = Some(pass);
+        }
+        self.pass.as_mut().expect("a pass was just begun")
     }
 }
 
@@ -74,6 +93,9 @@ pub(crate) struct Recorder {
     profiler: Mutex<Option<Profiler>>,
     /// Where a failed timestamp readback is reported.
     errors: ErrorSink,
+    /// Whether consecutive dispatches share a compute pass (wgpu orders their accesses within
+    /// it), or each has one of its own (`TENSORGEARS_PASS_PER_DISPATCH=1`, for measuring).
+    shared_passes: bool,
 }
 
 impl Recorder {
@@ -94,6 +116,7 @@ impl Recorder {
             exclusive_done: Condvar::new(),
             profiler: Mutex::default(),
             errors,
+            shared_passes: std::env::var("TENSORGEARS_PASS_PER_DISPATCH").as_deref() != Ok("1"),
         }
     }
 
@@ -151,18 +174,30 @@ impl Recorder {
         let offset = pending.dispatches as u64 * PARAMS_BYTES;
         self.queue.write_buffer(&self.params, offset, params);
         let bind_group = self.bind_group(pipeline, resources, counters);
-        let encoder = pending.encoder(&self.device);
-        {
-            let label = pipeline.kernel.entry;
-            let mut profiler = lock(&self.profiler);
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some(label),
-                timestamp_writes: profiler.as_mut().map(|p| p.writes(label)),
-            });
+        let mut profiler = lock(&self.profiler);
+        let label = pipeline.kernel.entry;
+        let record = |pass: &mut wgpu::ComputePass<'_>| {
             pass.set_pipeline(&pipeline.pipeline);
             pass.set_bind_group(0, &bind_group, &[offset as u32]);
             pass.dispatch_workgroups(workgroups[0], workgroups[1], workgroups[2]);
+        };
+        match profiler.as_mut() {
+            // A timed dispatch has a pass of its own, whose timestamps time it alone.
+            Some(p) => record(&mut pending.encoder(&self.device).begin_compute_pass(
+                &wgpu::ComputePassDescriptor {
+                    label: Some(label),
+                    timestamp_writes: Some(p.writes(label)),
+                },
+            )),
+            None if self.shared_passes => record(pending.pass(&self.device)),
+            None => record(&mut pending.encoder(&self.device).begin_compute_pass(
+                &wgpu::ComputePassDescriptor {
+                    label: Some(label),
+                    timestamp_writes: None,
+                },
+            )),
         }
+        drop(profiler);
         pending.dispatches += 1;
         bump(&counters.dispatches);
         if pending.dispatches >= MAX_PENDING_DISPATCHES {
@@ -249,6 +284,7 @@ impl Recorder {
     /// Submits the pending encoder. When kernels are profiled, the encoder also resolves its
     /// timestamps, which are read back at once: the next encoder's passes reuse the queries.
     fn submit(&self, pending: &mut MutexGuard<'_, Pending>, counters: &Counters) {
+        pending.pass = None;
         if let Some(mut encoder) = pending.encoder.take() {
             let mut profiler = lock(&self.profiler);
             let timed = profiler.as_mut().is_some_and(|p| p.resolve(&mut encoder));
