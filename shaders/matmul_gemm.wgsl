@@ -19,8 +19,8 @@
 // the strides. Loads past the edges read zeros, which add nothing.
 //
 // Split-K (SPLIT_K, p.splits slices), for products whose tiles cannot fill the device:
-// workgroup z = slice x batch sums K's slice only, into `partial`, and `split_sum` adds the
-// slices in order and stores C through the epilogue. Its results may differ from one pass's in
+// workgroup z = slice x batch sums K's slice only, into `partial`, and `matmul_split_sum` adds
+// the slices in order and stores C through the epilogue. Its results may differ from one pass's in
 // the last bits: each slice's sum is rounded before the slices are added.
 //
 // Without split-K every element of C is one accumulator stepping along K in order with fma, as
@@ -262,7 +262,7 @@ const SUM_WG: u32 = 256u;
 // Adds the slices of each element of C in order and stores it through the epilogue: one
 // invocation per element of the dispatch's batches.
 @compute @workgroup_size(SUM_WG)
-fn split_sum(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn matmul_split_sum(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_index) lid: u32) {
     let i = folded_index(wg, nwg, lid, SUM_WG);
     let per = p.m * p.n;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::gpu::{self, GpuContext};
-use crate::{Error, GpuCounters, KernelTime, Result};
+use crate::{Error, GpuCounters, GpuInfo, KernelTime, Result};
 
 /// A device that holds tensors and runs their operations.
 ///
@@ -148,19 +148,20 @@ impl Device {
         }
     }
 
-    /// Which matrix-product kernel this device uses: `"matrixmultiply"` on the CPU; on a GPU
-    /// `"register"`, `"tiled"` (see `shaders/matmul.wgsl`), `"subgroup"`
-    /// (`shaders/matmul_subgroup.wgsl`) or `"texture"` (`shaders/matmul_texture.wgsl`; it
-    /// leaves batched and small products to `"subgroup"`), chosen on first use by timing those
-    /// the adapter runs, and remembered per adapter in the user's cache directory
-    /// (`TENSORGEARS_CACHE_DIR` moves it, set empty to turn it off), or forced with
-    /// `TENSORGEARS_MATMUL=register|tiled|subgroup|texture`.
+    /// The matrix-product kernel a product runs on this device before its shape class is
+    /// tuned: `"matrixmultiply"` on the CPU; on a GPU `"gemm128"` for GPU hardware, and on a
+    /// CPU-emulated adapter the fastest of `"register"`, `"tiled"`, `"subgroup"` and
+    /// `"texture"` at 256³, timed on first use (see docs/ARCHITECTURE.md). Products whose class
+    /// is worth it are then measured on every kernel that can take them, in the background, and
+    /// the choice kept per adapter in the user's cache directory (`TENSORGEARS_CACHE_DIR`
+    /// moves it, set empty to turn it off). `TENSORGEARS_MATMUL=<kernel>` forces one kernel.
+    /// Waits for every measurement in progress, so that work timed afterwards runs alone.
     ///
     /// ```
     /// use tensorgears::Device;
     /// assert_eq!(Device::cpu().matmul_kernel()?, "matrixmultiply");
     /// if let Ok(gpu) = Device::gpu() {
-    ///     let kernels = ["register", "tiled", "subgroup", "texture"];
+    ///     let kernels = ["register", "tiled", "subgroup", "texture", "gemm128", "gemm64"];
     ///     assert!(kernels.contains(&gpu.matmul_kernel()?));
     /// }
     /// # Ok::<(), tensorgears::Error>(())
@@ -170,6 +171,39 @@ impl Device {
             Inner::Cpu => Ok("matrixmultiply"),
             Inner::Gpu(ctx) => Ok(gpu::matmul::default_kernel(ctx)?.name()),
         }
+    }
+
+    /// The kernel that runs a contiguous (m x k) · (k x n) product on this device now (its
+    /// shape class's tuned choice, once measured): `"matrixmultiply"` on the CPU.
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert_eq!(Device::cpu().matmul_kernel_for(128, 784, 512)?, "matrixmultiply");
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     assert!(!gpu.matmul_kernel_for(128, 512, 10)?.is_empty());
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn matmul_kernel_for(&self, m: usize, k: usize, n: usize) -> Result<&'static str> {
+        match &self.0 {
+            Inner::Cpu => Ok("matrixmultiply"),
+            Inner::Gpu(ctx) => Ok(gpu::matmul::kernel_for_shape(ctx, (m, k, n))?.name()),
+        }
+    }
+
+    /// The GPU adapter's name, backend, driver and the limits the kernels meet (`None` on the
+    /// CPU).
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// assert!(Device::cpu().gpu_info().is_none());
+    /// if let Ok(gpu) = Device::gpu() {
+    ///     let info = gpu.gpu_info().unwrap();
+    ///     assert!(info.max_invocations >= 64 && !info.name.is_empty());
+    /// }
+    /// ```
+    pub fn gpu_info(&self) -> Option<GpuInfo> {
+        self.gpu_context().map(|c| c.runtime.adapter.report())
     }
 
     /// What this GPU device has done since it was opened (`None` on the CPU): kernel

@@ -104,7 +104,7 @@ pub use autograd::{Gradients, Var};
 pub use device::Device;
 pub use dtype::DType;
 pub use error::{Error, Result};
-pub use gpu::{GpuCounters, KernelTime};
+pub use gpu::{GpuCounters, GpuInfo, KernelTime};
 pub use ndarray::s;
 pub use tensor::Tensor;
 

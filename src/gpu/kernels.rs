@@ -119,7 +119,7 @@ pub(crate) fn matmul_gemm(tile: (u32, u32), a_vec: u32, b_vec: u32, split_k: boo
 }
 
 /// Adds split-K's slices and stores C through the epilogue.
-pub(crate) const MATMUL_SPLIT_SUM: Kernel = Kernel::new(&MATMUL_GEMM_WGSL, "split_sum");
+pub(crate) const MATMUL_SPLIT_SUM: Kernel = Kernel::new(&MATMUL_GEMM_WGSL, "matmul_split_sum");
 
 pub(crate) const PACK_OPERAND: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_operand");
 pub(crate) const PACK_ROWS4: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_rows4");

@@ -20,5 +20,5 @@ mod storage;
 pub(crate) use context::GpuContext;
 pub(crate) use copy::{assign, contiguous};
 pub(crate) use elementwise::{binary, fill, unary};
-pub use runtime::{GpuCounters, KernelTime};
+pub use runtime::{GpuCounters, GpuInfo, KernelTime};
 pub(crate) use storage::GpuStorage;

@@ -78,3 +78,18 @@ pub(crate) fn default_kernel(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
     ctx.matmul.classes.wait_idle();
     Ok(k)
 }
+
+/// The kernel that runs a contiguous (m x k) · (k x n) product now: the forced one, its shape
+/// class's measured choice, or the default while the class is measured.
+pub(crate) fn kernel_for_shape(
+    ctx: &Arc<GpuContext>,
+    (m, k, n): (usize, usize, usize),
+) -> Result<MatmulKernel> {
+    let la = Layout::contiguous(&[1, m, k]);
+    let lb = Layout::contiguous(&[1, k, n]);
+    let bytes = |len: usize| (len as u64).saturating_mul(4);
+    let dims = MatmulDims { batch: 1, m, n, k };
+    let problem = plan::Problem::new((&la, bytes(m * k)), (&lb, bytes(k * n)), dims, None)?;
+    let kernel = tuning::kernel_for(ctx, &problem)?;
+    Ok(launch::runnable(&ctx.profile, kernel, &problem))
+}

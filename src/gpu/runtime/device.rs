@@ -17,6 +17,57 @@ pub(crate) struct AdapterFacts {
     pub(crate) storage_texture_reads: bool,
 }
 
+/// What the GPU adapter is and allows, from [`Device::gpu_info`](crate::Device::gpu_info).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuInfo {
+    /// The adapter's name.
+    pub name: String,
+    /// Vulkan, Metal, DX12, ...
+    pub backend: String,
+    /// DiscreteGpu, IntegratedGpu, Cpu (emulated), ...
+    pub device_type: String,
+    /// The driver and its version.
+    pub driver: String,
+    /// Lanes in a subgroup, least and most, where the device has subgroup operations.
+    pub subgroup_sizes: Option<(u32, u32)>,
+    /// Whether kernels can be timed with timestamp queries.
+    pub timestamps: bool,
+    /// The largest storage buffer binding, in bytes.
+    pub max_storage_binding: u64,
+    /// Workgroup memory a kernel may use, in bytes.
+    pub max_workgroup_memory: u32,
+    /// Invocations in one workgroup.
+    pub max_invocations: u32,
+    /// Workgroups along one dimension of a dispatch.
+    pub max_workgroups_per_dimension: u32,
+}
+
+impl AdapterFacts {
+    pub(crate) fn report(&self) -> GpuInfo {
+        let info = &self.info;
+        let limits = &self.limits;
+        GpuInfo {
+            name: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_string(),
+            subgroup_sizes: self
+                .features
+                .contains(wgpu::Features::SUBGROUP)
+                .then_some((info.subgroup_min_size, info.subgroup_max_size)),
+            timestamps: self.features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            max_storage_binding: limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
+            max_workgroup_memory: limits.max_compute_workgroup_storage_size,
+            max_invocations: limits.max_compute_invocations_per_workgroup,
+            max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+        }
+    }
+}
+
 /// Each only where the adapter has it: subgroup operations for the kernels that use them, and
 /// timestamp queries for kernel profiling.
 const WANTED_FEATURES: wgpu::Features =

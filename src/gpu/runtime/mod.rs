@@ -20,6 +20,7 @@ pub use counters::GpuCounters;
 use counters::{bump, Counters};
 pub(crate) use device::AdapterFacts;
 use device::ErrorSink;
+pub use device::GpuInfo;
 pub(crate) use kernel::{Kernel, Program};
 use memory::{size_class, Memory};
 pub(crate) use memory::{BufferKind, PooledTexture};
