@@ -63,10 +63,15 @@ impl MatmulKernel {
 
     /// The kernel `TENSORGEARS_MATMUL` names, if it is set; an error when it names none.
     pub(crate) fn forced() -> Result<Option<MatmulKernel>> {
-        let Ok(name) = std::env::var("TENSORGEARS_MATMUL") else {
-            return Ok(None);
-        };
-        MatmulKernel::parse(name.trim()).map(Some).ok_or_else(|| {
+        match std::env::var("TENSORGEARS_MATMUL") {
+            Ok(name) => MatmulKernel::named(&name).map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The kernel `name` names, as `TENSORGEARS_MATMUL` gives it; an error listing the names.
+    pub(crate) fn named(name: &str) -> Result<MatmulKernel> {
+        MatmulKernel::parse(name.trim()).ok_or_else(|| {
             let names: Vec<&str> = MatmulKernel::ALL
                 .iter()
                 .filter(|&&k| k != MatmulKernel::Narrow)
@@ -80,5 +85,22 @@ impl MatmulKernel {
                 ),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forcing_names_a_kernel_or_fails_saying_which_exist() {
+        assert_eq!(
+            MatmulKernel::named(" gemm64\n").ok(),
+            Some(MatmulKernel::Gemm64)
+        );
+        for bad in ["fastest", "narrow", ""] {
+            let err = MatmulKernel::named(bad).unwrap_err().to_string();
+            assert!(err.contains("gemm128") && err.contains("texture"), "{err}");
+        }
     }
 }

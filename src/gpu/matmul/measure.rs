@@ -12,6 +12,7 @@ use super::select::{available, contenders};
 use super::tune::{self, CacheKey, Start};
 use crate::gpu::context::GpuContext;
 use crate::gpu::kernels;
+use crate::gpu::profile::AdapterProfile;
 use crate::gpu::storage::GpuStorage;
 use crate::layout::Layout;
 use crate::ops::MatmulDims;
@@ -67,26 +68,34 @@ pub(crate) fn choice_now(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
 
 /// The kernel `TENSORGEARS_MATMUL` forces, if set: an error when the adapter cannot run it.
 pub(crate) fn forced(ctx: &GpuContext) -> Result<Option<MatmulKernel>> {
-    let Some(k) = MatmulKernel::forced()? else {
-        return Ok(None);
-    };
-    if !available(&ctx.profile).contains(&k) {
-        return Err(Error::Unsupported {
-            op: "TENSORGEARS_MATMUL",
-            reason: format!(
-                "the {} kernel cannot run on {}: it is written for CPU-emulated adapters with \
-                 8-lane subgroups{}",
-                k.name(),
-                ctx.runtime.adapter.info.name,
-                if k == MatmulKernel::Texture {
-                    " and rgba32float storage-texture reads"
-                } else {
-                    ""
-                }
-            ),
-        });
+    match MatmulKernel::forced()? {
+        Some(k) => runs_here(&ctx.profile, &ctx.runtime.adapter.info.name, k).map(Some),
+        None => Ok(None),
     }
-    Ok(Some(k))
+}
+
+/// `kernel`, or an error where the adapter cannot run it.
+fn runs_here(
+    profile: &AdapterProfile,
+    adapter: &str,
+    kernel: MatmulKernel,
+) -> Result<MatmulKernel> {
+    if available(profile).contains(&kernel) {
+        return Ok(kernel);
+    }
+    Err(Error::Unsupported {
+        op: "TENSORGEARS_MATMUL",
+        reason: format!(
+            "the {} kernel cannot run on {adapter}: it is written for CPU-emulated adapters \
+             with 8-lane subgroups{}",
+            kernel.name(),
+            if kernel == MatmulKernel::Texture {
+                " and rgba32float storage-texture reads"
+            } else {
+                ""
+            }
+        ),
+    })
 }
 
 /// `TENSORGEARS_MATMUL` when set, else the cached choice (compiled), else a measured one
@@ -198,4 +207,29 @@ fn measure(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
         Ok(())
     })?;
     Ok(tune::fastest(&timings).unwrap_or(MatmulKernel::Register))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Forcing a kernel the adapter cannot run is an error that says why.
+    #[test]
+    fn a_kernel_the_adapter_cannot_run_is_refused() {
+        let gpu = AdapterProfile::discrete();
+        for k in [MatmulKernel::Subgroup, MatmulKernel::Texture] {
+            let err = runs_here(&gpu, "a GPU", k).unwrap_err().to_string();
+            assert!(
+                err.contains("cannot run on a GPU") && err.contains("8-lane"),
+                "{err}"
+            );
+        }
+        assert!(runs_here(&gpu, "a GPU", MatmulKernel::Gemm128).is_ok());
+        assert!(runs_here(
+            &AdapterProfile::lavapipe(),
+            "lavapipe",
+            MatmulKernel::Texture
+        )
+        .is_ok());
+    }
 }
