@@ -1,7 +1,7 @@
 //! Matrix-product throughput on each device, in FLOP/s (criterion's "elements" are 2·m·n·k).
 //!
 //! `cargo bench --bench matmul` measures the CPU and the GPU with the kernel chosen for the
-//! adapter; `TENSORGEARS_MATMUL=register|tiled|subgroup|texture cargo bench --bench matmul` forces one GPU
+//! adapter; `TENSORGEARS_MATMUL=gemm128|gemm64|tiled|register|subgroup|texture cargo bench --bench matmul` forces one GPU
 //! variant. Each GPU iteration ends with `synchronize`, so the time covers the kernel, not
 //! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes;
 //! `BENCH_SIZES=full` adds 2048^3 (minutes on a CPU-emulated adapter).
