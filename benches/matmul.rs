@@ -1,8 +1,8 @@
 //! Matrix-product throughput on each device, in FLOP/s (criterion's "elements" are 2·m·n·k).
 //!
-//! `cargo bench --bench matmul` measures the CPU and the GPU with the kernel chosen for the
-//! adapter; `TENSORGEARS_MATMUL=gemm128|gemm64|tiled|register|subgroup|texture cargo bench --bench matmul` forces one GPU
-//! variant. Each GPU iteration ends with `synchronize`, so the time covers the kernel, not
+//! `cargo bench --bench matmul` measures the CPU and the GPU with the kernels tuned for the
+//! adapter; `TENSORGEARS_MATMUL=<kernel> cargo bench --bench matmul` forces one GPU kernel
+//! (gemm128, gemm64, tiled, register, subgroup, texture). Each GPU iteration ends with `synchronize`, so the time covers the kernel, not
 //! just its recording. `BENCH_SIZES=mnist` limits the run to the MNIST shapes;
 //! `BENCH_SIZES=full` adds 2048^3 (minutes on a CPU-emulated adapter).
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
