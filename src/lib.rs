@@ -99,6 +99,7 @@ mod ops;
 pub mod optim;
 mod storage;
 mod tensor;
+mod window;
 
 pub use autograd::{Gradients, Var};
 pub use device::Device;
@@ -107,5 +108,6 @@ pub use error::{Error, Result};
 pub use gpu::{GpuCounters, GpuInfo, KernelTime};
 pub use ndarray::s;
 pub use tensor::Tensor;
+pub use window::Padding;
 
 pub(crate) use layout::Layout;

@@ -82,46 +82,6 @@ fn chapter_cells(dev: &Device) -> Result<()> {
 }
 test_device!(gradient_tape_cells, chapter_cells);
 
-/// The sum of `f(inputs)` weighted by fixed random numbers, so every output element matters.
-fn weighted(out: &Tensor, seed: u64) -> Result<Tensor> {
-    let r = Tensor::rand_uniform(out.shape(), 0.5, 1.5, seed, &out.device().clone())?;
-    out.mul(&r)?.sum()
-}
-
-/// Central finite differences of `f` against `backward`, on the CPU, for every input element.
-fn check_grad(what: &str, inputs: &[Tensor], f: impl Fn(&[Tensor]) -> Result<Tensor>) {
-    let vars: Vec<Var> = inputs.iter().map(|x| Var::new(x.clone())).collect();
-    let tracked: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
-    let loss = weighted(&f(&tracked).unwrap(), 99).unwrap();
-    let grads = loss.backward().unwrap();
-    let eps = 1e-2f32;
-    for (k, x) in inputs.iter().enumerate() {
-        let analytic = grads.get(&vars[k]).unwrap().to_vec().unwrap();
-        let base = x.to_vec().unwrap();
-        let mut numeric = Vec::with_capacity(base.len());
-        for i in 0..base.len() {
-            let eval = |d: f32| -> f32 {
-                let mut v = base.clone();
-                v[i] += d;
-                let mut args = inputs.to_vec();
-                args[k] = Tensor::from_vec(v, x.shape(), &Device::cpu()).unwrap();
-                weighted(&f(&args).unwrap(), 99)
-                    .unwrap()
-                    .to_scalar()
-                    .unwrap()
-            };
-            numeric.push((eval(eps) - eval(-eps)) / (2.0 * eps));
-        }
-        common::assert_close_slices(
-            &analytic,
-            &numeric,
-            2e-3,
-            2e-2,
-            &format!("{what}: input {k}"),
-        );
-    }
-}
-
 fn r(shape: &[usize], lo: f32, hi: f32, seed: u64) -> Tensor {
     Tensor::rand_uniform(shape, lo, hi, seed, &Device::cpu()).unwrap()
 }
@@ -129,30 +89,30 @@ fn r(shape: &[usize], lo: f32, hi: f32, seed: u64) -> Tensor {
 #[test]
 fn elementwise_rules_match_finite_differences() {
     let (a, b) = (r(&[3, 4], -2.0, 2.0, 1), r(&[4], 0.5, 2.0, 2));
-    check_grad("add", &[a.clone(), b.clone()], |t| t[0].add(&t[1]));
-    check_grad("sub", &[b.clone(), a.clone()], |t| t[0].sub(&t[1]));
-    check_grad("mul", &[a.clone(), b.clone()], |t| t[0].mul(&t[1]));
-    check_grad("div", &[a.clone(), b.clone()], |t| t[0].div(&t[1]));
-    check_grad("maximum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
+    common::check_grad("add", &[a.clone(), b.clone()], |t| t[0].add(&t[1]));
+    common::check_grad("sub", &[b.clone(), a.clone()], |t| t[0].sub(&t[1]));
+    common::check_grad("mul", &[a.clone(), b.clone()], |t| t[0].mul(&t[1]));
+    common::check_grad("div", &[a.clone(), b.clone()], |t| t[0].div(&t[1]));
+    common::check_grad("maximum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
         t[0].maximum(&t[1])
     });
-    check_grad("minimum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
+    common::check_grad("minimum", &[a.clone(), r(&[3, 1], -2.0, 2.0, 3)], |t| {
         t[0].minimum(&t[1])
     });
-    check_grad("relu", std::slice::from_ref(&a), |t| t[0].relu());
-    check_grad("add_scalar", std::slice::from_ref(&a), |t| {
+    common::check_grad("relu", std::slice::from_ref(&a), |t| t[0].relu());
+    common::check_grad("add_scalar", std::slice::from_ref(&a), |t| {
         t[0].add_scalar(3.0)
     });
-    check_grad("mul_scalar", std::slice::from_ref(&a), |t| {
+    common::check_grad("mul_scalar", std::slice::from_ref(&a), |t| {
         t[0].mul_scalar(-1.5)
     });
-    check_grad("powf", std::slice::from_ref(&b), |t| t[0].powf(2.5));
-    check_grad("powf int", std::slice::from_ref(&a), |t| t[0].powf(3.0));
-    check_grad("exp", std::slice::from_ref(&a), |t| t[0].exp());
-    check_grad("ln", std::slice::from_ref(&b), |t| t[0].ln());
-    check_grad("sigmoid", std::slice::from_ref(&a), |t| t[0].sigmoid());
-    check_grad("tanh", std::slice::from_ref(&a), |t| t[0].tanh());
-    check_grad("scalar broadcast", &[a.clone(), r(&[], 0.5, 1.0, 4)], |t| {
+    common::check_grad("powf", std::slice::from_ref(&b), |t| t[0].powf(2.5));
+    common::check_grad("powf int", std::slice::from_ref(&a), |t| t[0].powf(3.0));
+    common::check_grad("exp", std::slice::from_ref(&a), |t| t[0].exp());
+    common::check_grad("ln", std::slice::from_ref(&b), |t| t[0].ln());
+    common::check_grad("sigmoid", std::slice::from_ref(&a), |t| t[0].sigmoid());
+    common::check_grad("tanh", std::slice::from_ref(&a), |t| t[0].tanh());
+    common::check_grad("scalar broadcast", &[a.clone(), r(&[], 0.5, 1.0, 4)], |t| {
         t[0].mul(&t[1])
     });
 }
@@ -160,22 +120,22 @@ fn elementwise_rules_match_finite_differences() {
 #[test]
 fn shape_and_product_rules_match_finite_differences() {
     let a = r(&[2, 3, 4], -1.0, 1.0, 5);
-    check_grad(
+    common::check_grad(
         "matmul batched",
         &[a.clone(), r(&[4, 5], -1.0, 1.0, 6)],
         |t| t[0].matmul(&t[1]),
     );
-    check_grad(
+    common::check_grad(
         "matmul broadcast batch",
         &[r(&[2, 1, 3, 4], -1.0, 1.0, 7), r(&[3, 4, 2], -1.0, 1.0, 8)],
         |t| t[0].matmul(&t[1]),
     );
-    check_grad(
+    common::check_grad(
         "dot vec",
         &[r(&[5], -1.0, 1.0, 9), r(&[5], -1.0, 1.0, 10)],
         |t| t[0].dot(&t[1]),
     );
-    check_grad("dot N-D", &[a.clone(), r(&[4, 2], -1.0, 1.0, 11)], |t| {
+    common::check_grad("dot N-D", &[a.clone(), r(&[4, 2], -1.0, 1.0, 11)], |t| {
         t[0].dot(&t[1])
     });
     let (x, w, b) = (
@@ -183,16 +143,16 @@ fn shape_and_product_rules_match_finite_differences() {
         r(&[4, 3], -1.0, 1.0, 21),
         r(&[3], -0.5, 0.5, 22),
     );
-    check_grad("linear", &[x.clone(), w.clone(), b.clone()], |t| {
+    common::check_grad("linear", &[x.clone(), w.clone(), b.clone()], |t| {
         t[0].linear(&t[1], &t[2])
     });
-    check_grad("linear_relu", &[x, w, b], |t| {
+    common::check_grad("linear_relu", &[x, w, b], |t| {
         t[0].linear_relu(&t[1], &t[2])
     });
-    check_grad("reshape", std::slice::from_ref(&a), |t| {
+    common::check_grad("reshape", std::slice::from_ref(&a), |t| {
         t[0].reshape(&[6, 4])?.exp()
     });
-    check_grad("transpose", std::slice::from_ref(&a), |t| {
+    common::check_grad("transpose", std::slice::from_ref(&a), |t| {
         t[0].t()?.mul(&Tensor::rand_uniform(
             &[4, 3, 2],
             0.0,
@@ -201,24 +161,24 @@ fn shape_and_product_rules_match_finite_differences() {
             &Device::cpu(),
         )?)
     });
-    check_grad("permute", std::slice::from_ref(&a), |t| {
+    common::check_grad("permute", std::slice::from_ref(&a), |t| {
         t[0].permute(&[1, 2, 0])?.powf(2.0)
     });
-    check_grad("slice", std::slice::from_ref(&a), |t| {
+    common::check_grad("slice", std::slice::from_ref(&a), |t| {
         t[0].slice(s![.., 1.., ..;2])?.exp()
     });
-    check_grad("slice reversed", std::slice::from_ref(&a), |t| {
+    common::check_grad("slice reversed", std::slice::from_ref(&a), |t| {
         t[0].slice(s![1, ..;-1, 1..-1])?.powf(2.0)
     });
-    check_grad("sum", std::slice::from_ref(&a), |t| t[0].powf(2.0)?.sum());
-    check_grad("sum_axis", std::slice::from_ref(&a), |t| {
+    common::check_grad("sum", std::slice::from_ref(&a), |t| t[0].powf(2.0)?.sum());
+    common::check_grad("sum_axis", std::slice::from_ref(&a), |t| {
         t[0].sum_axis(1)?.powf(2.0)
     });
-    check_grad("mean_axis", std::slice::from_ref(&a), |t| {
+    common::check_grad("mean_axis", std::slice::from_ref(&a), |t| {
         t[0].mean_axis(2)?.powf(2.0)
     });
-    check_grad("softmax", std::slice::from_ref(&a), |t| t[0].softmax());
-    check_grad("contiguous", std::slice::from_ref(&a), |t| {
+    common::check_grad("softmax", std::slice::from_ref(&a), |t| t[0].softmax());
+    common::check_grad("contiguous", std::slice::from_ref(&a), |t| {
         t[0].t()?.contiguous()?.exp()
     });
 }
@@ -226,7 +186,7 @@ fn shape_and_product_rules_match_finite_differences() {
 #[test]
 fn fused_loss_matches_finite_differences() {
     let labels = Tensor::from_vec_u32(vec![2, 0, 4, 1], &[4], &Device::cpu()).unwrap();
-    check_grad("cross entropy", &[r(&[4, 5], -3.0, 3.0, 12)], |t| {
+    common::check_grad("cross entropy", &[r(&[4, 5], -3.0, 3.0, 12)], |t| {
         sparse_softmax_cross_entropy(&t[0], &labels)
     });
 }

@@ -5,6 +5,7 @@
 //! more than the host has, and that must be an `Error::OutOfMemory`, never an abort.
 
 mod rows;
+pub(crate) mod window;
 
 pub(crate) use rows::{count_correct, cross_entropy, cross_entropy_backward, reduce, softmax};
 

@@ -38,10 +38,11 @@ program!(MATMUL_TEXTURE_WGSL = ["matmul_common.wgsl"] "matmul_texture.wgsl");
 program!(MATMUL_NARROW_WGSL = ["matmul_common.wgsl"] "matmul_narrow.wgsl");
 program!(MATMUL_GEMM_WGSL = ["matmul_common.wgsl"] "matmul_gemm.wgsl");
 program!(MATMUL_PACK_WGSL = [] "matmul_pack.wgsl");
+program!(WINDOW_WGSL = [] "window.wgsl");
 
 /// Every program, for the tests that compile or translate them all.
 #[cfg(test)]
-pub(crate) const PROGRAMS: [&Program; 12] = [
+pub(crate) const PROGRAMS: [&Program; 13] = [
     &ELEMENTWISE_WGSL,
     &COPY_WGSL,
     &REDUCE_WGSL,
@@ -54,6 +55,7 @@ pub(crate) const PROGRAMS: [&Program; 12] = [
     &MATMUL_NARROW_WGSL,
     &MATMUL_GEMM_WGSL,
     &MATMUL_PACK_WGSL,
+    &WINDOW_WGSL,
 ];
 
 /// An element-wise kernel with its op fixed (`OP` in shaders/elementwise.wgsl).
@@ -125,3 +127,8 @@ pub(crate) const PACK_OPERAND: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_ope
 pub(crate) const PACK_ROWS4: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_rows4");
 pub(crate) const PACK_COLUMNS4: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_columns4");
 pub(crate) const PACK_NARROW: Kernel = Kernel::new(&MATMUL_PACK_WGSL, "pack_narrow");
+
+pub(crate) const IM2COL: Kernel = Kernel::new(&WINDOW_WGSL, "im2col");
+pub(crate) const COL2IM: Kernel = Kernel::new(&WINDOW_WGSL, "col2im");
+pub(crate) const MAX_POOL: Kernel = Kernel::new(&WINDOW_WGSL, "max_pool");
+pub(crate) const MAX_POOL_BACKWARD: Kernel = Kernel::new(&WINDOW_WGSL, "max_pool_backward");

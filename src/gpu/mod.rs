@@ -16,6 +16,7 @@ mod profile;
 pub(crate) mod reduce;
 mod runtime;
 mod storage;
+pub(crate) mod window;
 
 pub(crate) use context::GpuContext;
 pub(crate) use copy::{assign, contiguous};

@@ -1,5 +1,6 @@
 //! The [`Tensor`] type: construction, attributes and reading values back.
 
+mod conv;
 mod elementwise;
 mod matmul;
 mod readback;

@@ -8,7 +8,7 @@
 //! worst element on failure. Both NaN, or the same infinity, count as equal.
 #![allow(dead_code)]
 
-use tensorgears::{Device, Result, Tensor};
+use tensorgears::{Device, Result, Tensor, Var};
 
 /// Absolute tolerance of GPU-vs-CPU comparisons.
 pub const ATOL: f32 = 1e-5;
@@ -104,4 +104,44 @@ pub fn parity(
         "{what}: the GPU result is not on the GPU"
     );
     assert_close(&got, &want, what)
+}
+
+/// The sum of `f(inputs)` weighted by fixed random numbers, so every output element matters.
+pub fn weighted(out: &Tensor, seed: u64) -> Result<Tensor> {
+    let r = Tensor::rand_uniform(out.shape(), 0.5, 1.5, seed, &out.device().clone())?;
+    out.mul(&r)?.sum()
+}
+
+/// Central finite differences of `f` against `backward`, on the CPU, for every input element.
+pub fn check_grad(what: &str, inputs: &[Tensor], f: impl Fn(&[Tensor]) -> Result<Tensor>) {
+    let vars: Vec<Var> = inputs.iter().map(|x| Var::new(x.clone())).collect();
+    let tracked: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+    let loss = weighted(&f(&tracked).unwrap(), 99).unwrap();
+    let grads = loss.backward().unwrap();
+    let eps = 1e-2f32;
+    for (k, x) in inputs.iter().enumerate() {
+        let analytic = grads.get(&vars[k]).unwrap().to_vec().unwrap();
+        let base = x.to_vec().unwrap();
+        let mut numeric = Vec::with_capacity(base.len());
+        for i in 0..base.len() {
+            let eval = |d: f32| -> f32 {
+                let mut v = base.clone();
+                v[i] += d;
+                let mut args = inputs.to_vec();
+                args[k] = Tensor::from_vec(v, x.shape(), &Device::cpu()).unwrap();
+                weighted(&f(&args).unwrap(), 99)
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap()
+            };
+            numeric.push((eval(eps) - eval(-eps)) / (2.0 * eps));
+        }
+        assert_close_slices(
+            &analytic,
+            &numeric,
+            2e-3,
+            2e-2,
+            &format!("{what}: input {k}"),
+        );
+    }
 }

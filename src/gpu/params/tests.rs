@@ -62,6 +62,7 @@ fn every_parameter_struct_matches_its_wgsl() {
     use crate::gpu::matmul::plan::{EpilogueParams, MatmulParams};
     use crate::gpu::optimizer::OptimizerParams;
     use crate::gpu::reduce::ReduceParams;
+    use crate::gpu::window::WindowParams;
     let mut checked = vec![];
     let mut note = |p: &'static Program, name: &str| checked.push((p.name, name.to_string()));
     for p in [&kernels::ELEMENTWISE_WGSL, &kernels::COPY_WGSL] {
@@ -93,6 +94,8 @@ fn every_parameter_struct_matches_its_wgsl() {
     }
     check::<PackParams>(&kernels::MATMUL_PACK_WGSL);
     note(&kernels::MATMUL_PACK_WGSL, "PackParams");
+    check::<WindowParams>(&kernels::WINDOW_WGSL);
+    note(&kernels::WINDOW_WGSL, "WindowParams");
     // Every program's parameter block was among them: a new family needs its line above.
     for p in PROGRAMS {
         let want = (p.name, params_struct(p));

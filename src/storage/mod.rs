@@ -12,6 +12,8 @@ use crate::layout::Layout;
 use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 use crate::{DType, Error, Result};
 
+mod window;
+
 pub(crate) enum Storage {
     Cpu(RwLock<CpuStorage>),
     Gpu(GpuStorage),
@@ -69,7 +71,7 @@ impl Storage {
         Storage::Cpu(RwLock::new(data))
     }
 
-    fn cpu_f32(data: Vec<f32>) -> Storage {
+    pub(crate) fn cpu_f32(data: Vec<f32>) -> Storage {
         Storage::cpu(CpuStorage::F32(data))
     }
 
