@@ -1,6 +1,8 @@
 // One fused, in-place optimizer update per parameter: w, its gradient g and its state s.
 //   sgd, with momentum:  s = momentum * s - lr * g;  w = w + s
 //   rmsprop:             s = rho * s + (1 - rho) * g^2;  w = w - lr * g / (sqrt(s) + epsilon)
+//   adam, s = [m; v]:    m += (g - m) * (1 - beta1);  v += (g^2 - v) * (1 - beta2);
+//                        w = w - lr * m / (sqrt(v) + epsilon), lr bias-corrected by the host
 //
 // One entry point per optimizer rather than a branch on the kind: CPU-emulated adapters run
 // both arms of a branch, masked, and there every load and store costs a loop over the lanes.
@@ -10,12 +12,13 @@
 struct OptimizerParams {
     len: u32,
     lr: f32,
-    // SGD's momentum, or RMSprop's rho.
+    // SGD's momentum, RMSprop's rho, or Adam's beta1.
     decay: f32,
     epsilon: f32,
     // The textures' width in texels (the *_textures entry points).
     width: u32,
-    _pad0: u32,
+    // Adam's beta2.
+    decay2: f32,
     _pad1: u32,
     _pad2: u32,
 }
@@ -52,6 +55,21 @@ fn rmsprop(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
     let v = rho * s[i] + (1.0 - rho) * gi * gi;
     s[i] = v;
     w[i] = w[i] - p.lr * gi / (sqrt(v) + p.epsilon);
+}
+
+@compute @workgroup_size(WG)
+fn adam(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = folded_index(wg, nwg, lid, WG);
+    if (i >= p.len) {
+        return;
+    }
+    let gi = g[i];
+    let m = s[i] + (gi - s[i]) * (1.0 - p.decay);
+    let v = s[p.len + i] + (gi * gi - s[p.len + i]) * (1.0 - p.decay2);
+    s[i] = m;
+    s[p.len + i] = v;
+    w[i] = w[i] - p.lr * m / (sqrt(v) + p.epsilon);
 }
 
 // The same two updates, reading w, g and s from rgba32float storage textures and writing w and

@@ -260,25 +260,35 @@ impl Epilogue {
 /// One in-place optimizer update: `w`, its gradient `g` and its state `s`, element by element.
 /// The formulas, shared by `shaders/optimizer.wgsl` and the CPU:
 /// - `Sgd`: `s = momentum * s - lr * g; w += s` (with momentum 0 this is `w -= lr * g`);
-/// - `RmsProp`: `s = rho * s + (1 - rho) * g^2; w -= lr * g / (sqrt(s) + epsilon)`.
+/// - `RmsProp`: `s = rho * s + (1 - rho) * g^2; w -= lr * g / (sqrt(s) + epsilon)`;
+/// - `Adam`, with the state `[m; v]` (two elements per weight) and `lr` already bias-corrected
+///   for the step: `m += (g - m) * (1 - beta1); v += (g^2 - v) * (1 - beta2);
+///   w -= lr * m / (sqrt(v) + epsilon)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum OptimizerStep {
-    Sgd { lr: f32, momentum: f32 },
-    RmsProp { lr: f32, rho: f32, epsilon: f32 },
+    Sgd {
+        lr: f32,
+        momentum: f32,
+    },
+    RmsProp {
+        lr: f32,
+        rho: f32,
+        epsilon: f32,
+    },
+    Adam {
+        lr: f32,
+        beta1: f32,
+        beta2: f32,
+        epsilon: f32,
+    },
 }
 
 impl OptimizerStep {
-    #[inline]
-    pub(crate) fn apply(self, w: &mut f32, g: f32, s: &mut f32) {
+    /// The state's elements for a parameter of `len`.
+    pub(crate) fn state_len(self, len: usize) -> usize {
         match self {
-            OptimizerStep::Sgd { lr, momentum } => {
-                *s = momentum * *s - lr * g;
-                *w += *s;
-            }
-            OptimizerStep::RmsProp { lr, rho, epsilon } => {
-                *s = rho * *s + (1.0 - rho) * g * g;
-                *w -= lr * g / (s.sqrt() + epsilon);
-            }
+            OptimizerStep::Adam { .. } => 2 * len,
+            _ => len,
         }
     }
 }

@@ -1,7 +1,7 @@
-//! Gradient descent: SGD (with optional momentum) and RMSprop, updating [`Var`]s in place.
+//! Gradient descent: SGD (with optional momentum), RMSprop and Adam, updating [`Var`]s in place.
 //!
 //! Each parameter's update is one fused kernel on the GPU (`shaders/optimizer.wgsl`); the state
-//! (velocity, mean square) lives on the parameter's device.
+//! (velocity, mean square, moments) lives on the parameter's device.
 //!
 //! ```
 //! use tensorgears::optim::{Optimizer, Sgd};
@@ -70,7 +70,7 @@ fn update(
         let s = match state.get(&var.id()) {
             Some(s) => s.clone(),
             None => {
-                let s = Tensor::zeros(w.shape(), w.device())?;
+                let s = Tensor::zeros(&[step.state_len(w.len())], w.device())?;
                 state.insert(var.id(), s.clone());
                 s
             }
@@ -214,5 +214,99 @@ impl Optimizer for RmsProp {
             epsilon: self.epsilon,
         };
         update(&mut self.mean_square, params, grads, step)
+    }
+}
+
+/// Adam with Keras' defaults (`lr` 1e-3, `beta_1` 0.9, `beta_2` 0.999, `epsilon` 1e-7) and
+/// Keras' formulation: at step `t` (from 1), `m += (g - m)(1 - beta_1)`,
+/// `v += (g^2 - v)(1 - beta_2)` and `w -= alpha_t m / (sqrt(v) + epsilon)` with
+/// `alpha_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)`. Each parameter's update is one kernel;
+/// its two moments share one state buffer.
+///
+/// ```
+/// use tensorgears::optim::{Adam, Optimizer};
+/// # use tensorgears::{Device, Tensor, Var};
+/// # let dev = Device::cpu();
+/// let w = Var::new(Tensor::zeros(&[2], &dev)?);
+/// let scale = Tensor::from_vec(vec![1., 100.], &[2], &dev)?;
+/// let grads = w.as_tensor().mul(&scale)?.sum()?.backward()?; // gradients 1 and 100
+/// let mut adam = Adam::default();
+/// adam.step(&[&w], &grads)?;
+/// // The first step is lr (to within epsilon) whatever the gradient's scale.
+/// assert!(w.as_tensor().to_vec()?.iter().all(|v| (v + 1e-3).abs() < 1e-6));
+/// assert_eq!(adam.iterations(), 1);
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Adam {
+    /// The learning rate.
+    pub lr: f32,
+    /// Decay of the first moment (the mean of the gradients).
+    pub beta_1: f32,
+    /// Decay of the second moment (the mean of their squares).
+    pub beta_2: f32,
+    /// Added to the second moment's root to keep the division finite.
+    pub epsilon: f32,
+    iterations: u64,
+    moments: HashMap<u64, Tensor>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` and Keras' other defaults.
+    ///
+    /// ```
+    /// use tensorgears::optim::Adam;
+    /// let opt = Adam::new(1e-3);
+    /// assert_eq!((opt.lr, opt.beta_1, opt.beta_2, opt.epsilon), (1e-3, 0.9, 0.999, 1e-7));
+    /// ```
+    pub fn new(lr: f32) -> Adam {
+        Adam {
+            lr,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            iterations: 0,
+            moments: HashMap::new(),
+        }
+    }
+
+    /// The steps taken so far, which set the bias correction.
+    ///
+    /// ```
+    /// assert_eq!(tensorgears::optim::Adam::default().iterations(), 0);
+    /// ```
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Adam::new(1e-3)
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &[&Var], grads: &Gradients) -> Result<()> {
+        if !((0.0..1.0).contains(&self.beta_1) && (0.0..1.0).contains(&self.beta_2)) {
+            return Err(Error::InvalidArgument {
+                op: "Adam",
+                msg: format!(
+                    "beta_1 and beta_2 must be in [0, 1); got {} and {}",
+                    self.beta_1, self.beta_2
+                ),
+            });
+        }
+        self.iterations += 1;
+        let t = self.iterations.min(i32::MAX as u64) as i32;
+        let correction =
+            (1.0 - f64::from(self.beta_2).powi(t)).sqrt() / (1.0 - f64::from(self.beta_1).powi(t));
+        let step = OptimizerStep::Adam {
+            lr: (f64::from(self.lr) * correction) as f32,
+            beta1: self.beta_1,
+            beta2: self.beta_2,
+            epsilon: self.epsilon,
+        };
+        update(&mut self.moments, params, grads, step)
     }
 }

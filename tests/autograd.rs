@@ -6,7 +6,7 @@ mod common;
 
 use tensorgears::loss::sparse_softmax_cross_entropy;
 use tensorgears::nn::{Activation, Dense, Sequential};
-use tensorgears::optim::{Optimizer, RmsProp, Sgd};
+use tensorgears::optim::{Adam, Optimizer, RmsProp, Sgd};
 use tensorgears::{s, Device, Error, Result, Tensor, Var};
 
 fn t(v: &[f32], shape: &[usize], dev: &Device) -> Result<Tensor> {
@@ -330,6 +330,36 @@ fn optimizer_steps(dev: &Device) -> Result<()> {
     let w = Var::new(t(&[1.0, 1.0], &[2], dev)?);
     Sgd::new(0.5).step(&[&w], &grads_of(&w)?)?;
     assert_eq!(w.as_tensor().to_vec()?, vec![0.75, 1.5]);
+    // Adam, Keras defaults, three steps, against Kingma and Ba's algorithm in f64 (bias-
+    // corrected moments; with Keras' epsilon outside the correction, as here, the two agree
+    // to within epsilon's scale).
+    let w = Var::new(t(&[1.0, -2.0], &[2], dev)?);
+    let mut adam = Adam::default();
+    let (mut wv, mut m, mut v) = ([1.0f64, -2.0], [0.0f64; 2], [0.0f64; 2]);
+    for step in 1..=3 {
+        adam.step(&[&w], &grads_of(&w)?)?;
+        for (i, g) in [0.5f64, -1.0].into_iter().enumerate() {
+            m[i] = 0.9 * m[i] + 0.1 * g;
+            v[i] = 0.999 * v[i] + 0.001 * g * g;
+            let (mh, vh) = (
+                m[i] / (1.0 - 0.9f64.powi(step)),
+                v[i] / (1.0 - 0.999f64.powi(step)),
+            );
+            wv[i] -= 1e-3 * mh / (vh.sqrt() + 1e-7);
+        }
+        let want: Vec<f32> = wv.iter().map(|&x| x as f32).collect();
+        common::assert_close_slices(&w.as_tensor().to_vec()?, &want, 1e-6, 1e-6, "adam");
+    }
+    // A constant gradient moves each weight by lr per step, whatever its scale.
+    common::assert_close_slices(
+        &w.as_tensor().to_vec()?,
+        &[0.997, -1.997],
+        1e-6,
+        0.0,
+        "adam",
+    );
+    adam.beta_1 = 1.0;
+    assert!(adam.step(&[&w], &grads_of(&w)?).is_err());
     Ok(())
 }
 test_device!(optimizer_steps_match_hand_computed_values, optimizer_steps);

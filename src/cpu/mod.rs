@@ -4,6 +4,7 @@
 //! (`collect_n`, `filled`): a broadcast of two small tensors, or a forged header, can ask for
 //! more than the host has, and that must be an `Error::OutOfMemory`, never an abort.
 
+pub(crate) mod random;
 mod rows;
 pub(crate) mod window;
 
@@ -174,9 +175,36 @@ pub(crate) fn scatter<T: Copy>(data: &mut [T], layout: &Layout, values: &[T]) {
     }
 }
 
+/// One update of `w` in place (the formulas of `OptimizerStep`); `s` holds the state,
+/// `step.state_len(w.len())` elements.
 pub(crate) fn optimizer_step(w: &mut [f32], g: &[f32], s: &mut [f32], step: OptimizerStep) {
-    for ((w, &g), s) in w.iter_mut().zip(g).zip(s.iter_mut()) {
-        step.apply(w, g, s);
+    let each = w.iter_mut().zip(g);
+    match step {
+        OptimizerStep::Sgd { lr, momentum } => {
+            for ((w, &g), s) in each.zip(s) {
+                *s = momentum * *s - lr * g;
+                *w += *s;
+            }
+        }
+        OptimizerStep::RmsProp { lr, rho, epsilon } => {
+            for ((w, &g), s) in each.zip(s) {
+                *s = rho * *s + (1.0 - rho) * g * g;
+                *w -= lr * g / (s.sqrt() + epsilon);
+            }
+        }
+        OptimizerStep::Adam {
+            lr,
+            beta1,
+            beta2,
+            epsilon,
+        } => {
+            let (m, v) = s.split_at_mut(s.len() / 2);
+            for (((w, &g), m), v) in each.zip(m).zip(v) {
+                *m += (g - *m) * (1.0 - beta1);
+                *v += (g * g - *v) * (1.0 - beta2);
+                *w -= lr * *m / (v.sqrt() + epsilon);
+            }
+        }
     }
 }
 

@@ -39,10 +39,11 @@ program!(MATMUL_NARROW_WGSL = ["matmul_common.wgsl"] "matmul_narrow.wgsl");
 program!(MATMUL_GEMM_WGSL = ["matmul_common.wgsl"] "matmul_gemm.wgsl");
 program!(MATMUL_PACK_WGSL = [] "matmul_pack.wgsl");
 program!(WINDOW_WGSL = [] "window.wgsl");
+program!(RANDOM_WGSL = [] "random.wgsl");
 
 /// Every program, for the tests that compile or translate them all.
 #[cfg(test)]
-pub(crate) const PROGRAMS: [&Program; 13] = [
+pub(crate) const PROGRAMS: [&Program; 14] = [
     &ELEMENTWISE_WGSL,
     &COPY_WGSL,
     &REDUCE_WGSL,
@@ -56,6 +57,7 @@ pub(crate) const PROGRAMS: [&Program; 13] = [
     &MATMUL_GEMM_WGSL,
     &MATMUL_PACK_WGSL,
     &WINDOW_WGSL,
+    &RANDOM_WGSL,
 ];
 
 /// An element-wise kernel with its op fixed (`OP` in shaders/elementwise.wgsl).
@@ -93,6 +95,7 @@ pub(crate) const CORRECT_ROWS: Kernel = Kernel::new(&LOSS_WGSL, "correct_rows");
 
 pub(crate) const SGD: Kernel = Kernel::new(&OPTIMIZER_WGSL, "sgd");
 pub(crate) const RMSPROP: Kernel = Kernel::new(&OPTIMIZER_WGSL, "rmsprop");
+pub(crate) const ADAM: Kernel = Kernel::new(&OPTIMIZER_WGSL, "adam");
 pub(crate) const SGD_TEXTURES: Kernel = Kernel::new(&OPTIMIZER_WGSL, "sgd_textures");
 pub(crate) const RMSPROP_TEXTURES: Kernel = Kernel::new(&OPTIMIZER_WGSL, "rmsprop_textures");
 
@@ -132,3 +135,5 @@ pub(crate) const IM2COL: Kernel = Kernel::new(&WINDOW_WGSL, "im2col");
 pub(crate) const COL2IM: Kernel = Kernel::new(&WINDOW_WGSL, "col2im");
 pub(crate) const MAX_POOL: Kernel = Kernel::new(&WINDOW_WGSL, "max_pool");
 pub(crate) const MAX_POOL_BACKWARD: Kernel = Kernel::new(&WINDOW_WGSL, "max_pool_backward");
+
+pub(crate) const DROPOUT_MASK: Kernel = Kernel::new(&RANDOM_WGSL, "dropout_mask");

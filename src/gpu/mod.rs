@@ -13,6 +13,7 @@ mod params;
 #[cfg(test)]
 mod portability;
 mod profile;
+pub(crate) mod random;
 pub(crate) mod reduce;
 mod runtime;
 mod storage;

@@ -16,7 +16,7 @@ params! {
         decay: f32,
         epsilon: f32,
         width: u32,
-        _pad0: u32,
+        decay2: f32,
         _pad1: u32,
         _pad2: u32,
     }
@@ -39,6 +39,44 @@ pub(crate) fn step(
     step_with(w, g, s, step, len, via_textures)
 }
 
+/// Adam's update: its state holds m in its first `len` elements and v in the next.
+fn adam(
+    w: &GpuStorage,
+    g: &GpuStorage,
+    s: &GpuStorage,
+    step: OptimizerStep,
+    len: usize,
+) -> Result<()> {
+    let OptimizerStep::Adam {
+        lr,
+        beta1,
+        beta2,
+        epsilon,
+    } = step
+    else {
+        return Err(crate::Error::InvalidArgument {
+            op: "optimizer step",
+            msg: format!("{step:?} is not Adam"),
+        });
+    };
+    let params = OptimizerParams {
+        len: word("optimizer step", "a parameter's elements", len)?,
+        lr,
+        decay: beta1,
+        epsilon,
+        width: 0,
+        decay2: beta2,
+        _pad1: 0,
+        _pad2: 0,
+    };
+    // The kernel indexes v at len + i.
+    word("optimizer step", "a parameter's state", step.state_len(len))?;
+    let resources = [(1, w.bind()), (2, g.bind()), (3, s.bind())];
+    w.ctx
+        .runtime
+        .dispatch_items(kernels::ADAM, &params, &resources, len)
+}
+
 /// `step`, through textures when `via_textures` and `texture_rows` allows it.
 fn step_with(
     w: &GpuStorage,
@@ -50,6 +88,7 @@ fn step_with(
 ) -> Result<()> {
     // The same update, read from storage buffers or from textures.
     let (buffers_kernel, textures_kernel, lr, decay, epsilon) = match step {
+        OptimizerStep::Adam { .. } => return adam(w, g, s, step, len),
         OptimizerStep::Sgd { lr, momentum } => {
             (kernels::SGD, kernels::SGD_TEXTURES, lr, momentum, 0.0)
         }
@@ -67,7 +106,7 @@ fn step_with(
         decay,
         epsilon,
         width: TEXTURE_WIDTH as u32,
-        _pad0: 0,
+        decay2: 0.0,
         _pad1: 0,
         _pad2: 0,
     };
@@ -129,7 +168,7 @@ mod tests {
         };
         let w = GpuStorage::upload(&ctx, "test", &values(1)).unwrap();
         let g = GpuStorage::upload(&ctx, "test", &values(2)).unwrap();
-        let s = GpuStorage::upload(&ctx, "test", &vec![0; 4 * len]).unwrap();
+        let s = GpuStorage::upload(&ctx, "test", &vec![0; 4 * step.state_len(len)]).unwrap();
         for _ in 0..2 {
             step_with(&w, &g, &s, step, len, via_textures).unwrap();
         }
@@ -144,9 +183,19 @@ mod tests {
         let value = |i: usize, seed: usize| (((i * 7919 + seed) % 1000) as f64 - 500.0) * 1e-3;
         (0..len)
             .map(|i| {
-                let (mut w, g, mut s) = (value(i, 1), value(i, 2), 0.0);
+                let (mut w, g, mut s, mut v) = (value(i, 1), value(i, 2), 0.0, 0.0);
                 for _ in 0..2 {
                     match step {
+                        OptimizerStep::Adam {
+                            lr,
+                            beta1,
+                            beta2,
+                            epsilon,
+                        } => {
+                            s += (g - s) * (1.0 - beta1 as f64);
+                            v += (g * g - v) * (1.0 - beta2 as f64);
+                            w -= lr as f64 * s / (v.sqrt() + epsilon as f64);
+                        }
                         OptimizerStep::Sgd { lr, momentum } => {
                             s = momentum as f64 * s - lr as f64 * g;
                             w += s;
@@ -193,6 +242,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Adam has no texture path: its buffers against the update in f64.
+    #[test]
+    fn adam_matches_reference() {
+        if crate::gpu::storage::test_context().is_none() {
+            return;
+        }
+        let step = OptimizerStep::Adam {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+        };
+        let len = 5000;
+        let (w, _) = run(len, step, false);
+        for (i, (&got, want)) in w.iter().zip(reference(len, step)).enumerate() {
+            assert!(
+                (got - want).abs() <= 1e-6 * (1.0 + want.abs()),
+                "w[{i}]: {got} vs {want}"
+            );
         }
     }
 

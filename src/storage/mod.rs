@@ -12,6 +12,7 @@ use crate::layout::Layout;
 use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, ReduceOp, UnaryOp};
 use crate::{DType, Error, Result};
 
+mod random;
 mod window;
 
 pub(crate) enum Storage {
@@ -359,8 +360,9 @@ impl Storage {
         }
     }
 
-    /// One optimizer update of this (contiguous) parameter storage in place, with its gradient
-    /// and its state (velocity or mean square), all of `len` elements.
+    /// One optimizer update of this (contiguous) parameter storage in place, with its gradient,
+    /// both of `len` elements, and its state (velocity, mean square, or Adam's two moments) of
+    /// `step.state_len(len)`.
     pub(crate) fn optimizer_step(
         &self,
         grad: &Storage,
@@ -374,12 +376,17 @@ impl Storage {
                 let g = read(g);
                 let g = host_f32(op, &g)?;
                 let (mut w, mut s) = (write(w), write(s));
-                match (&mut *w, &mut *s) {
-                    (CpuStorage::F32(w), CpuStorage::F32(s)) => {
-                        cpu::optimizer_step(&mut w[..len], &g[..len], &mut s[..len], step)
-                    }
-                    _ => return Err(f32_error(op)),
-                }
+                let (CpuStorage::F32(w), CpuStorage::F32(s)) = (&mut *w, &mut *s) else {
+                    return Err(f32_error(op));
+                };
+                let short = || Error::InvalidArgument {
+                    op,
+                    msg: format!("a parameter of {len} elements has a shorter buffer or state"),
+                };
+                let w = w.get_mut(..len).ok_or_else(short)?;
+                let g = g.get(..len).ok_or_else(short)?;
+                let s = s.get_mut(..step.state_len(len)).ok_or_else(short)?;
+                cpu::optimizer_step(w, g, s, step);
                 Ok(())
             }
             (Storage::Gpu(w), Storage::Gpu(g), Storage::Gpu(s)) => {

@@ -1,6 +1,7 @@
 //! The [`Tensor`] type: construction, attributes and reading values back.
 
 mod conv;
+mod dropout;
 mod elementwise;
 mod matmul;
 mod readback;

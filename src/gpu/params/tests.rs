@@ -61,6 +61,7 @@ fn every_parameter_struct_matches_its_wgsl() {
     use crate::gpu::matmul::pack::PackParams;
     use crate::gpu::matmul::plan::{EpilogueParams, MatmulParams};
     use crate::gpu::optimizer::OptimizerParams;
+    use crate::gpu::random::RandomParams;
     use crate::gpu::reduce::ReduceParams;
     use crate::gpu::window::WindowParams;
     let mut checked = vec![];
@@ -96,6 +97,8 @@ fn every_parameter_struct_matches_its_wgsl() {
     note(&kernels::MATMUL_PACK_WGSL, "PackParams");
     check::<WindowParams>(&kernels::WINDOW_WGSL);
     note(&kernels::WINDOW_WGSL, "WindowParams");
+    check::<RandomParams>(&kernels::RANDOM_WGSL);
+    note(&kernels::RANDOM_WGSL, "RandomParams");
     // Every program's parameter block was among them: a new family needs its line above.
     for p in PROGRAMS {
         let want = (p.name, params_struct(p));
