@@ -1,7 +1,8 @@
 // Windows over contiguous NHWC images: the patches a convolution multiplies (im2col), their
 // gradient gathered back onto the image (col2im), and max-pooling with its gradient. Every
 // kernel gathers: an invocation per element it writes, so no two invocations write one place
-// (WGSL has no float atomics). Sums run in the order of src/cpu/window.rs.
+// (WGSL has no float atomics). Sums run in the order of src/cpu/window.rs, which scatters:
+// increasing output position, so here the window's rows and columns count down.
 //
 // WindowParams mirrors src/gpu/window.rs: n images of in_h x in_w x c, a k_h x k_w window moved
 // by s_h, s_w, out_h x out_w positions, pad_top rows and pad_left columns of padding before.
@@ -86,13 +87,15 @@ fn col2im(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
     let img = i / (p.c * p.in_w * p.in_h);
     let row_len = p.k_h * p.k_w * p.c;
     var sum = 0.0;
-    for (var kh = 0u; kh < p.k_h; kh = kh + 1u) {
+    for (var down = 0u; down < p.k_h; down = down + 1u) {
+        let kh = p.k_h - 1u - down;
         let at_h = h + p.pad_top;
         if (at_h < kh || (at_h - kh) % p.s_h != 0u || (at_h - kh) / p.s_h >= p.out_h) {
             continue;
         }
         let oh = (at_h - kh) / p.s_h;
-        for (var kw = 0u; kw < p.k_w; kw = kw + 1u) {
+        for (var left = 0u; left < p.k_w; left = left + 1u) {
+            let kw = p.k_w - 1u - left;
             let at_w = x + p.pad_left;
             if (at_w < kw || (at_w - kw) % p.s_w != 0u || (at_w - kw) / p.s_w >= p.out_w) {
                 continue;
@@ -156,13 +159,15 @@ fn max_pool_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
     let img = i / (p.c * p.in_w * p.in_h);
     let here = h * p.in_w + x;
     var sum = 0.0;
-    for (var kh = 0u; kh < p.k_h; kh = kh + 1u) {
+    for (var down = 0u; down < p.k_h; down = down + 1u) {
+        let kh = p.k_h - 1u - down;
         let at_h = h + p.pad_top;
         if (at_h < kh || (at_h - kh) % p.s_h != 0u || (at_h - kh) / p.s_h >= p.out_h) {
             continue;
         }
         let oh = (at_h - kh) / p.s_h;
-        for (var kw = 0u; kw < p.k_w; kw = kw + 1u) {
+        for (var left = 0u; left < p.k_w; left = left + 1u) {
+            let kw = p.k_w - 1u - left;
             let at_w = x + p.pad_left;
             if (at_w < kw || (at_w - kw) % p.s_w != 0u || (at_w - kw) / p.s_w >= p.out_w) {
                 continue;

@@ -149,7 +149,7 @@ impl Device {
     }
 
     /// The matrix-product kernel a product runs on this device before its shape class is
-    /// tuned: `"matrixmultiply"` on the CPU; on a GPU `"gemm128"` for GPU hardware, and on a
+    /// tuned: `"cpu-gemm"` on the CPU (the `gemm` crate, on every core); on a GPU `"gemm128"` for GPU hardware, and on a
     /// CPU-emulated adapter the fastest of `"register"`, `"tiled"`, `"subgroup"` and
     /// `"texture"` at 256³, timed on first use (see docs/ARCHITECTURE.md). Products whose class
     /// is worth it are then measured on every kernel that can take them, in the background, and
@@ -159,7 +159,7 @@ impl Device {
     ///
     /// ```
     /// use tensorgears::Device;
-    /// assert_eq!(Device::cpu().matmul_kernel()?, "matrixmultiply");
+    /// assert_eq!(Device::cpu().matmul_kernel()?, "cpu-gemm");
     /// if let Ok(gpu) = Device::gpu() {
     ///     let kernels = ["register", "tiled", "subgroup", "texture", "gemm128", "gemm64"];
     ///     assert!(kernels.contains(&gpu.matmul_kernel()?));
@@ -168,17 +168,17 @@ impl Device {
     /// ```
     pub fn matmul_kernel(&self) -> Result<&'static str> {
         match &self.0 {
-            Inner::Cpu => Ok("matrixmultiply"),
+            Inner::Cpu => Ok("cpu-gemm"),
             Inner::Gpu(ctx) => Ok(gpu::matmul::default_kernel(ctx)?.name()),
         }
     }
 
     /// The kernel that runs a contiguous (m x k) · (k x n) product on this device now (its
-    /// shape class's tuned choice, once measured): `"matrixmultiply"` on the CPU.
+    /// shape class's tuned choice, once measured): `"cpu-gemm"` on the CPU.
     ///
     /// ```
     /// use tensorgears::Device;
-    /// assert_eq!(Device::cpu().matmul_kernel_for(128, 784, 512)?, "matrixmultiply");
+    /// assert_eq!(Device::cpu().matmul_kernel_for(128, 784, 512)?, "cpu-gemm");
     /// if let Ok(gpu) = Device::gpu() {
     ///     assert!(!gpu.matmul_kernel_for(128, 512, 10)?.is_empty());
     /// }
@@ -186,7 +186,7 @@ impl Device {
     /// ```
     pub fn matmul_kernel_for(&self, m: usize, k: usize, n: usize) -> Result<&'static str> {
         match &self.0 {
-            Inner::Cpu => Ok("matrixmultiply"),
+            Inner::Cpu => Ok("cpu-gemm"),
             Inner::Gpu(ctx) => Ok(gpu::matmul::kernel_for_shape(ctx, (m, k, n))?.name()),
         }
     }

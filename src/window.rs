@@ -112,23 +112,6 @@ impl Window {
             .checked_sub(self.pad_left)
             .filter(|&c| c < self.in_w)
     }
-
-    /// The output rows whose window covers input row `h`, with the window row each does it at:
-    /// the rows `oh` with `oh * s + kh - pad = h` for some `kh < k`.
-    pub(crate) fn rows_covering(&self, h: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        (0..self.k_h).filter_map(move |kh| {
-            let at = (h + self.pad_top).checked_sub(kh)?;
-            (at % self.s_h == 0 && at / self.s_h < self.out_h).then_some((at / self.s_h, kh))
-        })
-    }
-
-    /// The output columns whose window covers input column `w`, with the window column.
-    pub(crate) fn cols_covering(&self, w: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        (0..self.k_w).filter_map(move |kw| {
-            let at = (w + self.pad_left).checked_sub(kw)?;
-            (at % self.s_w == 0 && at / self.s_w < self.out_w).then_some((at / self.s_w, kw))
-        })
-    }
 }
 
 #[cfg(test)]
@@ -151,27 +134,5 @@ mod tests {
         assert_eq!((s.out_h, s.pad_top), (4, 1));
         assert!(w(2, 3, 1, Padding::Valid).is_err());
         assert!(Window::new("t", [5, 5], [3, 3], [0, 1], Padding::Same).is_err());
-    }
-
-    /// `rows_covering` inverts `in_row`.
-    #[test]
-    fn covering_inverts_the_sweep() {
-        for (i, k, s, p) in [
-            (7, 3, 2, Padding::Same),
-            (9, 4, 3, Padding::Valid),
-            (5, 2, 1, Padding::Same),
-        ] {
-            let w = Window::new("t", [i, i], [k, k], [s, s], p).unwrap();
-            for h in 0..i {
-                let mut want: Vec<(usize, usize)> = (0..w.out_h)
-                    .flat_map(|oh| (0..k).map(move |kh| (oh, kh)))
-                    .filter(|&(oh, kh)| w.in_row(oh, kh) == Some(h))
-                    .collect();
-                want.sort();
-                let mut got: Vec<_> = w.rows_covering(h).collect();
-                got.sort();
-                assert_eq!(got, want, "{i} {k} {s} {p:?} row {h}");
-            }
-        }
     }
 }

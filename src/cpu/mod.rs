@@ -10,6 +10,10 @@ pub(crate) mod window;
 
 pub(crate) use rows::{count_correct, cross_entropy, cross_entropy_backward, reduce, softmax};
 
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+
 use crate::layout::Layout;
 use crate::ops::{BinaryOp, Epilogue, MatmulDims, OptimizerStep, UnaryOp};
 use crate::{Error, Result};
@@ -28,6 +32,33 @@ pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>> {
 pub(crate) fn collect_n<T>(n: usize, items: impl Iterator<Item = T>) -> Result<Vec<T>> {
     let mut v = reserve(n)?;
     v.extend(items.take(n));
+    Ok(v)
+}
+
+/// The `n` items of `items` in a vector reserved fallibly first, computed on every core when
+/// there are enough of them to pay for the threads.
+fn par_map<T: Send>(n: usize, items: impl IndexedParallelIterator<Item = T>) -> Result<Vec<T>> {
+    const MIN_PARALLEL: usize = 1 << 16;
+    let mut v = reserve(n)?;
+    // Below MIN_PARALLEL rayon does not split, and runs it on this thread.
+    v.par_extend(items.take(n).with_min_len(MIN_PARALLEL));
+    Ok(v)
+}
+
+/// `n` elements written by `fill`, without zeroing them first: for outputs a kernel writes
+/// whole, where a zero fill would be a second pass over memory.
+///
+/// # Safety
+/// `fill` must write every element of the slice it is given.
+pub(crate) unsafe fn written_by<T>(
+    n: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<T>]) -> Result<()>,
+) -> Result<Vec<T>> {
+    let mut v = reserve(n)?;
+    fill(&mut v.spare_capacity_mut()[..n])?;
+    // SAFETY: `fill` wrote all n elements (the caller's promise); had it failed or panicked,
+    // `v` would be dropped with length 0.
+    unsafe { v.set_len(n) };
     Ok(v)
 }
 
@@ -66,7 +97,7 @@ pub(crate) fn unary(op: UnaryOp, data: &[f32], layout: &Layout) -> Result<Vec<f3
     }
     if layout.is_contiguous() {
         let start = layout.offset();
-        collect_n(n, data[start..start + n].iter().map(|&x| op.apply(x)))
+        par_map(n, data[start..start + n].par_iter().map(|&x| op.apply(x)))
     } else {
         collect_n(n, layout.offsets().map(|o| op.apply(data[o])))
     }
@@ -88,7 +119,7 @@ pub(crate) fn binary(
         (true, true) => {
             let a = &lhs[ll.offset()..ll.offset() + n];
             let b = &rhs[rl.offset()..rl.offset() + n];
-            collect_n(n, a.iter().zip(b).map(|(&x, &y)| op.apply(x, y)))
+            par_map(n, a.par_iter().zip(b).map(|(&x, &y)| op.apply(x, y)))
         }
         _ => collect_n(
             n,
@@ -100,7 +131,8 @@ pub(crate) fn binary(
 }
 
 /// `A · B` for layouts already broadcast to (batch.., m, k) and (batch.., k, n), through
-/// matrixmultiply's strided sgemm (transposed and sliced operands are read in place).
+/// the `gemm` crate's strided product on every core (transposed and sliced operands are read
+/// in place).
 pub(crate) fn matmul(
     a: &[f32],
     la: &Layout,
@@ -109,9 +141,8 @@ pub(crate) fn matmul(
     dims: MatmulDims,
 ) -> Result<Vec<f32>> {
     let MatmulDims { batch, m, n, k } = dims;
-    let mut out = filled(batch * m * n, 0.0f32)?;
     if m == 0 || n == 0 || k == 0 {
-        return Ok(out);
+        return filled(batch * m * n, 0.0f32);
     }
     let nb = la.shape().len() - 2;
     let (ra, ca) = (la.strides()[nb], la.strides()[nb + 1]);
@@ -122,33 +153,48 @@ pub(crate) fn matmul(
         la.span().1 <= a.len() && lb.span().1 <= b.len(),
         "matmul view outside its storage"
     );
-    for ((oa, ob), c) in la
+    let offsets: Vec<(usize, usize)> = la
         .batch_offsets()?
         .into_iter()
         .zip(lb.batch_offsets()?)
-        .zip(out.chunks_mut(m * n))
-    {
-        // SAFETY: see above; `c` is an exclusive, contiguous m x n block.
-        unsafe {
-            matrixmultiply::sgemm(
-                m,
-                k,
-                n,
-                1.0,
-                a.as_ptr().add(oa),
-                ra,
-                ca,
-                b.as_ptr().add(ob),
-                rb,
-                cb,
-                0.0,
-                c.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
+        .collect();
+    if offsets.len() != batch {
+        return Err(Error::InvalidArgument {
+            op: "matmul",
+            msg: format!("{} batch offsets for {batch} products", offsets.len()),
+        });
     }
-    Ok(out)
+    // SAFETY: gemm without `read_dst` writes every element of each m x n block of C without
+    // reading it, and the blocks cover the output.
+    unsafe {
+        written_by(batch * m * n, |out| {
+            for (&(oa, ob), c) in offsets.iter().zip(out.chunks_mut(m * n)) {
+                // SAFETY: see above; `c` is an exclusive, contiguous m x n block.
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.as_mut_ptr().cast::<f32>(),
+                    1,
+                    n as isize,
+                    false,
+                    a.as_ptr().add(oa),
+                    ca,
+                    ra,
+                    b.as_ptr().add(ob),
+                    cb,
+                    rb,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::Rayon(0),
+                );
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Applies `epilogue` to every element of the row-major `out`, with `bias[j]` for column `j`.

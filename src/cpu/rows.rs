@@ -17,6 +17,44 @@ pub(crate) fn pairwise_sum(v: &[f32]) -> f32 {
     }
 }
 
+/// Sums of the middle axis of contiguous (outer, len, inner) data, walking it in memory order:
+/// a strided walk per output would touch a new cache line per term. Blocks of 64 rows are
+/// added in order and the blocks' partial sums pairwise, so the rounding error grows with
+/// log(len) as `pairwise_sum`'s does.
+fn sum_outer_axis(
+    data: &[f32],
+    offset: usize,
+    n: usize,
+    len: usize,
+    inner: usize,
+) -> Result<Vec<f32>> {
+    const BLOCK: usize = 64;
+    let mut out = reserve(n)?;
+    let blocks = len.div_ceil(BLOCK);
+    let mut partials = reserve(blocks * inner)?;
+    let mut column = reserve(blocks)?;
+    for outer in 0..n / inner {
+        let base = offset + outer * len * inner;
+        partials.clear();
+        for b in 0..blocks {
+            let start = partials.len();
+            partials.extend_from_slice(&data[base + b * BLOCK * inner..][..inner]);
+            for j in b * BLOCK + 1..len.min((b + 1) * BLOCK) {
+                let row = &data[base + j * inner..][..inner];
+                for (p, x) in partials[start..].iter_mut().zip(row) {
+                    *p += x;
+                }
+            }
+        }
+        for i in 0..inner {
+            column.clear();
+            column.extend((0..blocks).map(|b| partials[b * inner + i]));
+            out.push(pairwise_sum(&column));
+        }
+    }
+    Ok(out)
+}
+
 /// The index NumPy's argmax gives: the first NaN if there is one, else the first maximum
 /// (0 for an empty row).
 fn argmax(row: impl Iterator<Item = f32>) -> usize {
@@ -41,6 +79,15 @@ pub(crate) fn reduce(
     let rows = layout.remove_axis(axis);
     let n = rows.len();
     let (len, stride) = (layout.shape()[axis], layout.strides()[axis]);
+    if op == ReduceOp::Sum && layout.is_contiguous() && stride > 1 && n > 0 {
+        return Ok(CpuStorage::F32(sum_outer_axis(
+            data,
+            layout.offset(),
+            n,
+            len,
+            stride as usize,
+        )?));
+    }
     let row =
         |base: usize| (0..len).map(move |j| data[(base as isize + j as isize * stride) as usize]);
     Ok(match op {

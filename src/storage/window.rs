@@ -1,47 +1,48 @@
 //! The window operations' storage: convolution patches and max-pooling, over contiguous NHWC
 //! images, on either device.
 
+use std::sync::RwLock;
+
 use super::{host_f32, pair_error, read, Storage};
 use crate::cpu::{self, CpuStorage};
-use crate::gpu;
+use crate::gpu::{self, GpuStorage};
 use crate::layout::Layout;
 use crate::window::Window;
 use crate::Result;
 
-/// The `n` images of the view: the host's elements, or a GPU buffer that starts at them.
-enum Images<'a> {
-    Host(Vec<f32>),
-    Gpu(GpuImages<'a>),
+/// `f` on the view's elements in row-major order: the host's own memory when the view is
+/// contiguous, a gathered copy otherwise.
+fn on_host<R>(
+    op: &'static str,
+    c: &RwLock<CpuStorage>,
+    layout: &Layout,
+    f: impl FnOnce(&[f32]) -> Result<R>,
+) -> Result<R> {
+    let guard = read(c);
+    let data = host_f32(op, &guard)?;
+    if layout.is_contiguous() {
+        let span = data.get(layout.offset()..layout.offset() + layout.len());
+        let span = span.ok_or_else(|| pair_error(op))?;
+        f(span)
+    } else {
+        f(&cpu::gather(data, layout)?)
+    }
 }
 
-enum GpuImages<'a> {
-    Borrowed(&'a gpu::GpuStorage),
-    Copied(gpu::GpuStorage),
-}
-
-impl std::ops::Deref for GpuImages<'_> {
-    type Target = gpu::GpuStorage;
-
-    fn deref(&self) -> &gpu::GpuStorage {
-        match self {
-            GpuImages::Borrowed(g) => g,
-            GpuImages::Copied(g) => g,
-        }
+/// `f` on a GPU buffer holding the view from element 0: the buffer itself, or a copy.
+fn on_gpu<R>(
+    g: &GpuStorage,
+    layout: &Layout,
+    f: impl FnOnce(&GpuStorage) -> Result<R>,
+) -> Result<R> {
+    if layout.is_contiguous() && layout.offset() == 0 {
+        f(g)
+    } else {
+        f(&gpu::contiguous(g, layout)?)
     }
 }
 
 impl Storage {
-    /// The view's elements in a form the window kernels read: contiguous from element 0.
-    fn images(&self, op: &'static str, layout: &Layout) -> Result<Images<'_>> {
-        Ok(match self {
-            Storage::Cpu(c) => Images::Host(cpu::gather(host_f32(op, &read(c))?, layout)?),
-            Storage::Gpu(g) if layout.is_contiguous() && layout.offset() == 0 => {
-                Images::Gpu(GpuImages::Borrowed(g))
-            }
-            Storage::Gpu(g) => Images::Gpu(GpuImages::Copied(gpu::contiguous(g, layout)?)),
-        })
-    }
-
     /// The patches of `n` images of `c` channels: (n * out_h * out_w, k_h * k_w * c).
     pub(crate) fn im2col(
         &self,
@@ -50,10 +51,15 @@ impl Storage {
         c: usize,
         w: &Window,
     ) -> Result<Storage> {
-        Ok(match self.images("conv2d", layout)? {
-            Images::Host(x) => Storage::cpu_f32(cpu::window::im2col(&x, n, c, w)?),
-            Images::Gpu(x) => Storage::Gpu(gpu::window::im2col(&x, n, c, w)?),
-        })
+        const OP: &str = "conv2d";
+        match self {
+            Storage::Cpu(s) => on_host(OP, s, layout, |x| {
+                Ok(Storage::cpu_f32(cpu::window::im2col(x, n, c, w)?))
+            }),
+            Storage::Gpu(g) => on_gpu(g, layout, |x| {
+                Ok(Storage::Gpu(gpu::window::im2col(x, n, c, w)?))
+            }),
+        }
     }
 
     /// The images' gradient from the patches' gradient (this storage, viewed by `layout`).
@@ -64,10 +70,15 @@ impl Storage {
         c: usize,
         w: &Window,
     ) -> Result<Storage> {
-        Ok(match self.images("conv2d", layout)? {
-            Images::Host(dp) => Storage::cpu_f32(cpu::window::col2im(&dp, n, c, w)?),
-            Images::Gpu(dp) => Storage::Gpu(gpu::window::col2im(&dp, n, c, w)?),
-        })
+        const OP: &str = "conv2d";
+        match self {
+            Storage::Cpu(s) => on_host(OP, s, layout, |dp| {
+                Ok(Storage::cpu_f32(cpu::window::col2im(dp, n, c, w)?))
+            }),
+            Storage::Gpu(g) => on_gpu(g, layout, |dp| {
+                Ok(Storage::Gpu(gpu::window::col2im(dp, n, c, w)?))
+            }),
+        }
     }
 
     /// Max-pooling: the values and, as u32, where each maximum is in its image.
@@ -78,16 +89,17 @@ impl Storage {
         c: usize,
         w: &Window,
     ) -> Result<(Storage, Storage)> {
-        Ok(match self.images("max_pool2d", layout)? {
-            Images::Host(x) => {
-                let (values, at) = cpu::window::max_pool(&x, n, c, w)?;
-                (Storage::cpu_f32(values), Storage::cpu(CpuStorage::U32(at)))
-            }
-            Images::Gpu(x) => {
-                let (values, at) = gpu::window::max_pool(&x, n, c, w)?;
-                (Storage::Gpu(values), Storage::Gpu(at))
-            }
-        })
+        const OP: &str = "max_pool2d";
+        match self {
+            Storage::Cpu(s) => on_host(OP, s, layout, |x| {
+                let (values, at) = cpu::window::max_pool(x, n, c, w)?;
+                Ok((Storage::cpu_f32(values), Storage::cpu(CpuStorage::U32(at))))
+            }),
+            Storage::Gpu(g) => on_gpu(g, layout, |x| {
+                let (values, at) = gpu::window::max_pool(x, n, c, w)?;
+                Ok((Storage::Gpu(values), Storage::Gpu(at)))
+            }),
+        }
     }
 
     /// The images' gradient of max-pooling from the output gradient (this storage) and the
@@ -101,18 +113,23 @@ impl Storage {
         w: &Window,
     ) -> Result<Storage> {
         const OP: &str = "max_pool2d";
-        Ok(match (self.images(OP, layout)?, at) {
-            (Images::Host(dy), Storage::Cpu(at)) => {
+        match (self, at) {
+            (Storage::Cpu(s), Storage::Cpu(at)) => {
                 let at = read(at);
                 let CpuStorage::U32(at) = &*at else {
                     return Err(pair_error(OP));
                 };
-                Storage::cpu_f32(cpu::window::max_pool_backward(&dy, at, n, c, w)?)
+                on_host(OP, s, layout, |dy| {
+                    let dx = cpu::window::max_pool_backward(dy, at, n, c, w)?;
+                    Ok(Storage::cpu_f32(dx))
+                })
             }
-            (Images::Gpu(dy), Storage::Gpu(at)) => {
-                Storage::Gpu(gpu::window::max_pool_backward(&dy, at, n, c, w)?)
-            }
-            _ => return Err(pair_error(OP)),
-        })
+            (Storage::Gpu(g), Storage::Gpu(at)) => on_gpu(g, layout, |dy| {
+                Ok(Storage::Gpu(gpu::window::max_pool_backward(
+                    dy, at, n, c, w,
+                )?))
+            }),
+            _ => Err(pair_error(OP)),
+        }
     }
 }
