@@ -113,6 +113,11 @@ impl Dense {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.apply(x, self.activation)
+    }
+
+    /// The layer with `activation` in place of its own.
+    pub(super) fn apply(&self, x: &Tensor, activation: Activation) -> Result<Tensor> {
         // The product, bias and relu run as one kernel on (rows, inputs); other ranks fold
         // their leading axes into rows, as matmul would broadcast them.
         if x.ndim() != 2 && x.ndim() > 0 {
@@ -120,10 +125,10 @@ impl Dense {
             let rows = x.reshape(&[lead.iter().product(), x.shape()[x.ndim() - 1]])?;
             let mut shape = lead.to_vec();
             shape.push(self.b.as_tensor().len());
-            return self.forward(&rows)?.reshape(&shape);
+            return self.apply(&rows, activation)?.reshape(&shape);
         }
         let (w, b) = (self.w.as_tensor(), self.b.as_tensor());
-        match self.activation {
+        match activation {
             Activation::Relu => x.linear_relu(w, b),
             Activation::Softmax => x.linear(w, b)?.softmax(),
             Activation::None => x.linear(w, b),
@@ -157,5 +162,15 @@ impl Dense {
     /// ```
     pub fn activation(&self) -> Activation {
         self.activation
+    }
+
+    /// The number of inputs each sample has.
+    pub fn inputs(&self) -> usize {
+        self.w.as_tensor().shape()[0]
+    }
+
+    /// The number of outputs.
+    pub fn outputs(&self) -> usize {
+        self.b.as_tensor().len()
     }
 }

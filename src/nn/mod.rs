@@ -1,4 +1,5 @@
-//! Layers and models: the chapter's `NaiveDense` and `NaiveSequential`, made real.
+//! Layers and models: the chapter's `NaiveDense` and `NaiveSequential` made real, and the
+//! convnet's layers beside them.
 //!
 //! ```
 //! use tensorgears::nn::{Activation, Dense, Sequential};
@@ -14,16 +15,24 @@
 //! # Ok::<(), tensorgears::Error>(())
 //! ```
 
+mod conv;
 mod dense;
+mod layer;
+pub mod models;
 mod progress;
+mod reshape;
 mod save;
 mod sequential;
+mod summary;
 
+pub use conv::{Conv2D, MaxPooling2D};
 pub use dense::Dense;
+pub use layer::Layer;
 pub use progress::{EpochStats, Progress};
+pub use reshape::{Dropout, Flatten, Reshape};
 pub use sequential::Sequential;
 
-/// What a [`Dense`] layer applies to `x · W + b`.
+/// What a [`Dense`] or [`Conv2D`] layer applies to its product plus bias.
 ///
 /// ```
 /// use tensorgears::nn::{Activation, Dense};

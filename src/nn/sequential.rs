@@ -1,7 +1,9 @@
 //! A model of layers applied one after another, and its training and evaluation loops.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::layer::{Layer, Mode};
 use super::progress::{EpochStats, Progress};
-use super::{Activation, Dense};
 use crate::data::Dataset;
 use crate::optim::Optimizer;
 use crate::{loss, Error, Result, Tensor, Var};
@@ -24,7 +26,9 @@ use crate::{loss, Error, Result, Tensor, Var};
 /// ```
 #[derive(Debug)]
 pub struct Sequential {
-    pub(super) layers: Vec<Dense>,
+    pub(super) layers: Vec<Layer>,
+    /// Training steps taken: each step's dropout masks are drawn from its number.
+    steps: AtomicU64,
 }
 
 impl Sequential {
@@ -41,8 +45,27 @@ impl Sequential {
     /// assert_eq!(model.layers().len(), 2);
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
-    pub fn new(layers: Vec<Dense>) -> Sequential {
-        Sequential { layers }
+    ///
+    /// Layers of several kinds go in as [`Layer`]s:
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Conv2D, Dense, Flatten, Layer, Reshape, Sequential};
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let model = Sequential::new(vec![
+    ///     Layer::from(Reshape::new(&[4, 4, 1])),
+    ///     Conv2D::new(1, 2, [3, 3], Activation::Relu, 0, &dev)?.into(),
+    ///     Flatten.into(),
+    ///     Dense::new(8, 3, Activation::Softmax, 1, &dev)?.into(),
+    /// ]);
+    /// assert_eq!(model.forward(&Tensor::zeros(&[5, 16], &dev)?)?.shape(), &[5, 3]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn new<L: Into<Layer>>(layers: Vec<L>) -> Sequential {
+        Sequential {
+            layers: layers.into_iter().map(Into::into).collect(),
+            steps: AtomicU64::new(0),
+        }
     }
 
     /// The output of the last layer for input `x`.
@@ -64,7 +87,7 @@ impl Sequential {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for layer in &self.layers {
-            h = layer.forward(&h)?;
+            h = layer.forward_mode(&h, Mode::Inference)?;
         }
         Ok(h)
     }
@@ -84,23 +107,23 @@ impl Sequential {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn weights(&self) -> Vec<&Var> {
-        self.layers.iter().flat_map(Dense::weights).collect()
+        self.layers.iter().flat_map(Layer::weights).collect()
     }
 
     /// The layers.
     ///
     /// ```
-    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::nn::{Activation, Dense, Layer, Sequential};
     /// # use tensorgears::{Device, Tensor};
     /// # let dev = Device::cpu();
     /// let model = Sequential::new(vec![
     ///     Dense::new(784, 512, Activation::Relu, 1, &dev)?,
     ///     Dense::new(512, 10, Activation::Softmax, 2, &dev)?,
     /// ]);
-    /// assert_eq!(model.layers()[1].activation(), Activation::Softmax);
+    /// assert!(matches!(&model.layers()[1], Layer::Dense(d) if d.activation() == Activation::Softmax));
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
-    pub fn layers(&self) -> &[Dense] {
+    pub fn layers(&self) -> &[Layer] {
         &self.layers
     }
 
@@ -121,16 +144,18 @@ impl Sequential {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        self.logits_mode(x, Mode::Inference)
+    }
+
+    fn logits_mode(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
+        let Some((last, body)) = self.layers.split_last() else {
+            return Ok(x.clone());
+        };
         let mut h = x.clone();
-        for (i, layer) in self.layers.iter().enumerate() {
-            let last = i + 1 == self.layers.len();
-            h = if last && layer.activation == Activation::Softmax {
-                h.matmul(layer.w.as_tensor())?.add(layer.b.as_tensor())?
-            } else {
-                layer.forward(&h)?
-            };
+        for layer in body {
+            h = layer.forward_mode(&h, mode)?;
         }
-        Ok(h)
+        last.logits_mode(&h, mode)
     }
 
     /// The predicted class of each row of `x`, as a `u32` tensor.
@@ -195,7 +220,8 @@ impl Sequential {
         };
         for batch in batches {
             let (x, y) = batch?;
-            let logits = self.logits(&x)?;
+            let step = self.steps.fetch_add(1, Ordering::Relaxed);
+            let logits = self.logits_mode(&x, Mode::Training { step })?;
             let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, &y)?;
             optimizer.step(&weights, &loss.backward()?)?;
             p.loss_sum = p.loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
