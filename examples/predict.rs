@@ -1,4 +1,5 @@
-//! Classifies MNIST test images with weights saved by `train_mnist --save`, printing each digit
+//! Classifies MNIST test images with a model saved by `train_mnist --save` (either
+//! `--model`), printing each digit
 //! as ASCII art beside the prediction.
 //!
 //! cargo run --release --example train_mnist -- --save model.safetensors
@@ -58,6 +59,17 @@ fn main() {
 fn run(args: Args) -> tensorgears::Result<()> {
     let dev = device::pick(args.device)?;
     let model = Sequential::load(&args.model, &dev)?;
+    // Either of train_mnist's models; a model for other inputs is refused before any image.
+    let output = model.output_shape(&[28 * 28])?;
+    if output != [10] {
+        return Err(tensorgears::Error::InvalidArgument {
+            op: "predict",
+            msg: format!(
+                "{} gives {output:?} per image, not 10 classes",
+                args.model.display()
+            ),
+        });
+    }
     let data = mnist::load(args.data.as_deref())?;
     let images = &data.test_images;
     for &i in &args.indices {

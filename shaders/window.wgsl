@@ -2,7 +2,7 @@
 // gradient gathered back onto the image (col2im), and max-pooling with its gradient. Every
 // kernel gathers: an invocation per element it writes, so no two invocations write one place
 // (WGSL has no float atomics). Sums run in the order of src/cpu/window.rs, which scatters:
-// increasing output position, so here the window's rows and columns count down.
+// increasing output position.
 //
 // WindowParams mirrors src/gpu/window.rs: n images of in_h x in_w x c, a k_h x k_w window moved
 // by s_h, s_w, out_h x out_w positions, pad_top rows and pad_left columns of padding before.
@@ -47,6 +47,18 @@ fn in_col(o: u32, k: u32) -> u32 {
     return r - p.pad_left;
 }
 
+// The outputs [x, y) along one axis whose window covers input position `at`: those with
+// o * stride <= at + pad < o * stride + k. Two divisions instead of a test per window position.
+fn rows_covering(at: u32, pad: u32, k: u32, stride: u32, out: u32) -> vec2<u32> {
+    let padded = at + pad;
+    var first = 0u;
+    if (padded >= k) {
+        first = (padded - k) / stride + 1u;
+    }
+    let last = min(padded / stride + 1u, out);
+    return vec2<u32>(first, max(first, last));
+}
+
 // Patch entry i: row (img, oh, ow), column (kh, kw, ch).
 @compute @workgroup_size(WG)
 fn im2col(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -87,20 +99,12 @@ fn col2im(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
     let img = i / (p.c * p.in_w * p.in_h);
     let row_len = p.k_h * p.k_w * p.c;
     var sum = 0.0;
-    for (var down = 0u; down < p.k_h; down = down + 1u) {
-        let kh = p.k_h - 1u - down;
-        let at_h = h + p.pad_top;
-        if (at_h < kh || (at_h - kh) % p.s_h != 0u || (at_h - kh) / p.s_h >= p.out_h) {
-            continue;
-        }
-        let oh = (at_h - kh) / p.s_h;
-        for (var left = 0u; left < p.k_w; left = left + 1u) {
-            let kw = p.k_w - 1u - left;
-            let at_w = x + p.pad_left;
-            if (at_w < kw || (at_w - kw) % p.s_w != 0u || (at_w - kw) / p.s_w >= p.out_w) {
-                continue;
-            }
-            let ow = (at_w - kw) / p.s_w;
+    let hr = rows_covering(h, p.pad_top, p.k_h, p.s_h, p.out_h);
+    let wr = rows_covering(x, p.pad_left, p.k_w, p.s_w, p.out_w);
+    for (var oh = hr.x; oh < hr.y; oh = oh + 1u) {
+        let kh = h + p.pad_top - oh * p.s_h;
+        for (var ow = wr.x; ow < wr.y; ow = ow + 1u) {
+            let kw = x + p.pad_left - ow * p.s_w;
             sum = sum + src[((img * p.out_h + oh) * p.out_w + ow) * row_len + (kh * p.k_w + kw) * p.c + ch];
         }
     }
@@ -159,20 +163,11 @@ fn max_pool_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
     let img = i / (p.c * p.in_w * p.in_h);
     let here = h * p.in_w + x;
     var sum = 0.0;
-    for (var down = 0u; down < p.k_h; down = down + 1u) {
-        let kh = p.k_h - 1u - down;
-        let at_h = h + p.pad_top;
-        if (at_h < kh || (at_h - kh) % p.s_h != 0u || (at_h - kh) / p.s_h >= p.out_h) {
-            continue;
-        }
-        let oh = (at_h - kh) / p.s_h;
-        for (var left = 0u; left < p.k_w; left = left + 1u) {
-            let kw = p.k_w - 1u - left;
-            let at_w = x + p.pad_left;
-            if (at_w < kw || (at_w - kw) % p.s_w != 0u || (at_w - kw) / p.s_w >= p.out_w) {
-                continue;
-            }
-            let o = ((img * p.out_h + oh) * p.out_w + (at_w - kw) / p.s_w) * p.c + ch;
+    let hr = rows_covering(h, p.pad_top, p.k_h, p.s_h, p.out_h);
+    let wr = rows_covering(x, p.pad_left, p.k_w, p.s_w, p.out_w);
+    for (var oh = hr.x; oh < hr.y; oh = oh + 1u) {
+        for (var ow = wr.x; ow < wr.y; ow = ow + 1u) {
+            let o = ((img * p.out_h + oh) * p.out_w + ow) * p.c + ch;
             if (src_at[o] == here) {
                 sum = sum + src[o];
             }

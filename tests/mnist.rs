@@ -1,5 +1,6 @@
 //! MNIST end to end: the IDX files of ../shared/mnist, malformed files, batches, the download
-//! path against a local HTTP server, a short training run on each device, saved weights.
+//! path against a local HTTP server, short training runs of both models on each device, saved
+//! weights.
 mod common;
 
 use std::io::Write;
@@ -331,3 +332,31 @@ fn smoke(dev: &Device) -> Result<()> {
     Ok(())
 }
 test_device!(one_short_epoch_learns_the_digits, smoke);
+
+/// The convnet learns too: 1,280 training images, one epoch at the book's batch of 64, judged
+/// on the first 1,000 test images; and it survives a round trip through safetensors.
+fn convnet_smoke(dev: &Device) -> Result<()> {
+    let m = data();
+    let train = Dataset::from_images(&m.train_images, &m.train_labels, Some(1280), dev)?;
+    let test = Dataset::from_images(&m.test_images, &m.test_labels, Some(1000), dev)?;
+    let model = tensorgears::nn::models::mnist_convnet(0, dev)?;
+    let stats = model.train_epoch(&train, 64, &mut RmsProp::new(1e-3), Some(1), |_| Ok(()))?;
+    let (loss, acc) = model.evaluate(&test, 250)?;
+    assert!(
+        acc > 0.6,
+        "test accuracy {acc} (loss {loss}) after 20 steps; training {stats:?}"
+    );
+    let path = temp_dir("convnet").join("model.safetensors");
+    model.save(&path)?;
+    let loaded = Sequential::load(&path, dev)?;
+    let (x, _) = test.batches(50, None)?.next().unwrap()?;
+    assert_eq!(
+        loaded.predict(&x)?.to_vec_u32()?,
+        model.predict(&x)?.to_vec_u32()?
+    );
+    Ok(())
+}
+test_device!(
+    one_short_epoch_of_the_convnet_learns_the_digits,
+    convnet_smoke
+);

@@ -5,10 +5,9 @@
 mod common;
 
 use tensorgears::data::Dataset;
-use tensorgears::nn::{Activation, Dense, Sequential};
-use tensorgears::optim::Optimizer;
-use tensorgears::optim::RmsProp;
-use tensorgears::{Result, Tensor};
+use tensorgears::nn::{models, Sequential};
+use tensorgears::optim::{Adam, Optimizer, RmsProp};
+use tensorgears::{Device, Result, Tensor};
 
 #[test]
 fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
@@ -18,18 +17,25 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
     let pixels: Vec<u8> = (0..1280 * 784).map(|i| (i * 7 % 256) as u8).collect();
     let labels: Vec<u8> = (0..1280).map(|i| (i % 10) as u8).collect();
     let data = Dataset::new(&pixels, &labels, 784, &gpu)?;
-    let model = Sequential::new(vec![
-        Dense::new(784, 512, Activation::Relu, 0, &gpu)?,
-        Dense::new(512, 10, Activation::None, 1, &gpu)?,
-    ]);
+    let mlp = models::mnist_mlp(0, &gpu)?;
+    optimizer_kernels(&gpu, &mlp)?;
+    steady_state(&gpu, &mlp, &data, 128, &mut RmsProp::new(1e-3))?;
+    // The convnet, with Adam: its patches, pooling indices and two moments come from the pool
+    // as well.
+    let convnet = models::mnist_convnet(0, &gpu)?;
+    let data = Dataset::new(&pixels[..640 * 784], &labels[..640], 784, &gpu)?;
+    steady_state(&gpu, &convnet, &data, 64, &mut Adam::new(1e-3))
+}
+
+fn optimizer_kernels(gpu: &Device, model: &Sequential) -> Result<()> {
     let mut opt = RmsProp::new(1e-3);
     {
         // The optimizer: one kernel per parameter, state included.
-        let x = Tensor::rand_uniform(&[128, 784], 0.0, 1.0, 3, &gpu)?;
+        let x = Tensor::rand_uniform(&[128, 784], 0.0, 1.0, 3, gpu)?;
         let logits = model.logits(&x)?;
         let loss = tensorgears::loss::sparse_softmax_cross_entropy(
             &logits,
-            &Tensor::from_vec_u32(vec![1; 128], &[128], &gpu)?,
+            &Tensor::from_vec_u32(vec![1; 128], &[128], gpu)?,
         )?;
         let grads = loss.backward()?;
         opt.step(&model.weights(), &grads)?; // creates the state
@@ -41,24 +47,35 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
         opt.step(&model.weights(), &grads)?;
         assert_eq!(dispatches() - start, 4, "RMSprop over W1, b1, W2, b2");
     }
+    Ok(())
+}
+
+/// Ten steps of `model` after two warm-up epochs: nothing read back or created.
+fn steady_state(
+    gpu: &Device,
+    model: &Sequential,
+    data: &Dataset,
+    batch: usize,
+    opt: &mut dyn Optimizer,
+) -> Result<()> {
     // Warm-up: compiles the pipelines, fills the buffer pool, creates the optimizer state.
-    model.train_epoch(&data, 128, &mut opt, Some(0), |_| Ok(()))?;
+    model.train_epoch(data, batch, opt, Some(0), |_| Ok(()))?;
     // The first epoch draws every buffer fresh; from the second on they come back from the
     // pool in a fixed order, so a second warm-up epoch makes the bind groups they need.
-    model.train_epoch(&data, 128, &mut opt, Some(2), |_| Ok(()))?;
+    model.train_epoch(data, batch, opt, Some(2), |_| Ok(()))?;
     // The shape classes the warm-up met may still be measured on a background thread, whose
     // work would count against the steps.
     gpu.matmul_kernel()?;
     let before = gpu.gpu_counters().expect("a GPU device has counters");
     let mut readbacks_during_steps = 0;
-    let stats = model.train_epoch(&data, 128, &mut opt, Some(1), |p| {
+    let stats = model.train_epoch(data, batch, opt, Some(1), |p| {
         let now = gpu.gpu_counters().expect("counters");
         readbacks_during_steps = now.since(&before).readbacks;
         assert!(p.step <= 10);
         Ok(())
     })?;
     let cost = gpu.gpu_counters().expect("counters").since(&before);
-    assert_eq!(stats.samples, 1280);
+    assert_eq!(stats.samples, data.len());
     assert_eq!(
         readbacks_during_steps, 0,
         "a step read back from the device"
@@ -86,5 +103,9 @@ fn a_training_step_reads_nothing_back_and_allocates_nothing() -> Result<()> {
     // Every step is recorded, not waited on: far fewer submits than steps.
     assert!(cost.submits <= 3, "{cost:?}");
     eprintln!("10 steps: {cost:?}");
+    // Each step runs the same kernels.
+    let per_step = cost.dispatches / 10;
+    assert_eq!(cost.dispatches % 10, 0, "{cost:?}");
+    assert!(per_step > 0);
     Ok(())
 }

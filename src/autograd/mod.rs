@@ -5,7 +5,7 @@
 //! inputs its derivative needs. [`Tensor::backward`] walks that graph from the output back to
 //! the `Var`s, applying the chain rule; operations on plain tensors record nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -181,7 +181,9 @@ impl Var {
 /// ```
 #[derive(Debug)]
 pub struct Gradients {
-    grads: HashMap<u64, Tensor>,
+    // Ordered maps: dropping them releases GPU buffers in the same order every step, so the
+    // pool hands the next step the same buffers and its bind groups stay cached.
+    grads: BTreeMap<u64, Tensor>,
 }
 
 impl Gradients {
@@ -286,9 +288,9 @@ impl Tensor {
             return Err(self.dtype_error("backward", DType::F32));
         }
         let order = topological_order(&root);
-        let mut pending: HashMap<u64, Tensor> = HashMap::new();
+        let mut pending: BTreeMap<u64, Tensor> = BTreeMap::new();
         pending.insert(root.id, Tensor::ones(self.shape(), self.device())?);
-        let mut grads = HashMap::new();
+        let mut grads = BTreeMap::new();
         for node in order.iter().rev() {
             let Some(g) = pending.remove(&node.id) else {
                 continue;

@@ -94,7 +94,10 @@ impl Sequential {
         }
         let header = ["Layer (type)", "Output Shape", "Param #"].map(String::from);
         let wide = |i: usize, least: usize| {
-            rows.iter().chain([&header]).map(|r| r[i].len() + 1).fold(least, usize::max)
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].len() + 1)
+                .fold(least, usize::max)
         };
         let (w0, w1) = (wide(0, 27), wide(1, 25));
         let line = |r: &[String; 3]| format!(" {:<w0$} {:<w1$} {}\n", r[0], r[1], r[2]);
