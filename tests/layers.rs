@@ -151,7 +151,9 @@ fn forged_architectures_are_errors() {
         ("layers.0.weight", vec![3, 3, 1, 2]),
         ("layers.0.bias", vec![2]),
     ];
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<(&str, Vec<usize>)>, &str)> = vec![
+    type Meta = Vec<(&'static str, String)>;
+    type Tensors = Vec<(&'static str, Vec<usize>)>;
+    let cases: Vec<(&str, Meta, Tensors, &str)> = vec![
         (
             "zero-stride",
             conv("0,1", "valid"),
