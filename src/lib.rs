@@ -57,6 +57,22 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Images (NHWC, as TensorFlow lays them out), filters (HWIO), pooling and dropout:
+//!
+//! ```
+//! # use tensorgears::{Device, Padding, Result, Tensor};
+//! # fn main() -> Result<()> {
+//! # let dev = Device::cpu();
+//! let images = Tensor::rand_uniform(&[8, 28, 28, 1], 0.0, 1.0, 0, &dev)?;
+//! let filters = Tensor::rand_uniform(&[3, 3, 1, 32], -0.1, 0.1, 1, &dev)?;
+//! let y = images.conv2d(&filters, [1, 1], Padding::Valid)?;          // tf.nn.conv2d
+//! assert_eq!(y.shape(), &[8, 26, 26, 32]);
+//! let p = y.max_pool2d([2, 2], [2, 2], Padding::Valid)?;             // tf.nn.max_pool2d
+//! assert_eq!(p.shape(), &[8, 13, 13, 32]);
+//! assert_eq!(p.dropout(0.5, 42)?.shape(), p.shape());                 // seeded, inverted
+//! # Ok(()) }
+//! ```
+//!
 //! Gradients and an update in place:
 //!
 //! ```
@@ -80,8 +96,10 @@
 //! - `cpu`: the reference backend; `gpu`: the wgpu backend (`src/gpu/runtime/` holds all wgpu
 //!   setup, memory and readback and knows no op), with one WGSL file per kernel family under
 //!   `shaders/` and a launcher for each (docs/ARCHITECTURE.md).
-//! - [`Var`] and [`Gradients`]: reverse-mode autodiff (`src/autograd.rs`).
-//! - [`loss`], [`nn`], [`optim`]: the fused cross-entropy, `Dense`/`Sequential`, SGD and RMSprop.
+//! - [`Var`] and [`Gradients`]: reverse-mode autodiff (`src/autograd/`).
+//! - [`loss`], [`optim`]: the fused cross-entropy; SGD, RMSprop and Adam.
+//! - [`nn`]: layers (dense, convolution, pooling, dropout) in a `Sequential` model with a
+//!   Keras-style summary and safetensors files; [`nn::models`], the book's MNIST models.
 //! - [`data`]: data sets, batches gathered on the device, MNIST.
 #![warn(missing_docs, missing_debug_implementations)]
 
