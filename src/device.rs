@@ -55,7 +55,35 @@ impl Device {
     /// }
     /// ```
     pub fn gpu() -> Result<Device> {
-        GPU.get_or_init(|| GpuContext::open().map(Arc::new))
+        #[cfg(not(target_arch = "wasm32"))]
+        let opened = GPU.get_or_init(|| pollster::block_on(GpuContext::open()).map(Arc::new));
+        #[cfg(target_arch = "wasm32")]
+        let opened = GPU.get().ok_or_else(|| {
+            Error::Gpu(
+                "in a browser the GPU opens without blocking: await Device::gpu_async()".into(),
+            )
+        })?;
+        opened.clone().map(|ctx| Device(Inner::Gpu(ctx)))
+    }
+
+    /// The GPU, opened without blocking the thread: the way in a browser (WebGPU), where
+    /// nothing may block; natively the same device as [`Device::gpu`].
+    ///
+    /// ```
+    /// use tensorgears::Device;
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// if let Ok(gpu) = pollster::block_on(Device::gpu_async()) {
+    ///     assert_eq!(gpu, Device::gpu()?);
+    /// }
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub async fn gpu_async() -> Result<Device> {
+        if let Some(opened) = GPU.get() {
+            return opened.clone().map(|ctx| Device(Inner::Gpu(ctx)));
+        }
+        let opened = GpuContext::open().await.map(Arc::new);
+        // Another caller may have opened it meanwhile: the first one stands.
+        GPU.get_or_init(|| opened)
             .clone()
             .map(|ctx| Device(Inner::Gpu(ctx)))
     }
@@ -145,6 +173,15 @@ impl Device {
         match &self.0 {
             Inner::Cpu => Ok(()),
             Inner::Gpu(ctx) => ctx.runtime.synchronize(),
+        }
+    }
+
+    /// `synchronize` without blocking: the way in a browser, where `synchronize` returns an
+    /// error because the page's thread may not block.
+    pub async fn synchronize_async(&self) -> Result<()> {
+        match &self.0 {
+            Inner::Cpu => Ok(()),
+            Inner::Gpu(ctx) => ctx.runtime.synchronize_async().await,
         }
     }
 

@@ -14,10 +14,7 @@
 //! # Ok::<(), tensorgears::Error>(())
 //! ```
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 pub use super::idx::read_idx_bytes;
 use super::idx::{check_payload, data_error, decompress, header};
@@ -61,6 +58,7 @@ pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/cvdf-datasets/m
 
 /// The most a download may bring: the largest MNIST file is under 10 MB gzip-compressed (47 MB
 /// not), so a server sending more is not sending MNIST.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
 
 const IMAGES_MAGIC: u32 = 2051;
@@ -165,6 +163,27 @@ pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images> {
     })
 }
 
+/// A file's bytes as served or downloaded, gzip-compressed or not, made ready for
+/// [`parse_images`] and [`parse_labels`]: decompressed, to at most the deflate bound of their
+/// size (a forged stream cannot claim more memory than that). The way in a browser, where the
+/// page fetches the files and there is no file system.
+///
+/// ```
+/// use std::io::Write;
+/// use std::path::Path;
+/// use tensorgears::data::mnist;
+/// let labels = [0, 0, 8, 1, 0, 0, 0, 2, 4, 2];
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+/// gz.write_all(&labels).unwrap();
+/// let bytes = mnist::unpack(Path::new("labels.gz"), gz.finish().unwrap())?;
+/// assert_eq!(mnist::parse_labels(Path::new("labels.gz"), &bytes)?, vec![4, 2]);
+/// assert!(mnist::unpack(Path::new("x.gz"), vec![0x1f, 0x8b, 8, 0]).is_err()); // truncated
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
+pub fn unpack(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
+    decompress(path, raw)
+}
+
 /// Parses an IDX label file (magic 2049, one dimension); every label must be a digit.
 ///
 /// ```
@@ -254,7 +273,11 @@ pub fn load_dir(dir: &Path) -> Result<Mnist> {
 /// }
 /// ```
 pub fn cache_dir() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("tensorgears").join("mnist"))
+    #[cfg(not(target_arch = "wasm32"))]
+    return dirs::cache_dir().map(|d| d.join("tensorgears").join("mnist"));
+    // A page has no file system: it fetches the files and hands them to `unpack`.
+    #[cfg(target_arch = "wasm32")]
+    None
 }
 
 /// Loads MNIST from `dir` if given, else from `$MNIST_DIR`, else from the cache directory,
@@ -324,7 +347,20 @@ pub fn download_missing(base: &str, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+#[cfg(target_arch = "wasm32")]
+fn download_one(url: &str, _dir: &Path, _name: &str, _sha256: &str) -> Result<()> {
+    Err(Error::Download {
+        url: url.to_string(),
+        msg: "a browser build downloads nothing itself: fetch the files in the page and pass \
+              their bytes to mnist::unpack and mnist::parse_images / parse_labels"
+            .into(),
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn download_one(url: &str, dir: &Path, name: &str, sha256: &str) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    use std::io::{Read, Write};
     let fail = |msg: String| Error::Download {
         url: url.to_string(),
         msg,

@@ -14,8 +14,10 @@ pub(crate) struct GpuContext {
 }
 
 impl GpuContext {
-    pub(crate) fn open() -> Result<GpuContext> {
-        let runtime = Runtime::open()?;
+    /// Opens the GPU, waiting for the adapter and the device (natively by blocking; in a
+    /// browser, where nothing may block, through `Device::gpu_async`).
+    pub(crate) async fn open() -> Result<GpuContext> {
+        let runtime = Runtime::open().await?;
         let profile = AdapterProfile::new(&runtime.adapter);
         Ok(GpuContext {
             runtime,

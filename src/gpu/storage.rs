@@ -72,6 +72,14 @@ impl GpuStorage {
     pub(crate) fn read_bytes(&self, len: usize) -> Result<Vec<u8>> {
         self.ctx.runtime.read(self.buffer(), (len * 4) as u64)
     }
+
+    /// `read_bytes` without blocking (the way in a browser).
+    pub(crate) async fn read_bytes_async(&self, len: usize) -> Result<Vec<u8>> {
+        self.ctx
+            .runtime
+            .read_async(self.buffer(), (len * 4) as u64)
+            .await
+    }
 }
 
 fn bytes_of(op: &'static str, len: usize) -> Result<u64> {

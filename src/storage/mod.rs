@@ -127,12 +127,24 @@ impl Storage {
                 } else {
                     gpu::contiguous(g, layout)?.read_bytes(layout.len())?
                 };
-                Ok(match dtype {
-                    DType::F32 => CpuStorage::F32(bytemuck::pod_collect_to_vec(&bytes)),
-                    DType::U32 => CpuStorage::U32(bytemuck::pod_collect_to_vec(&bytes)),
-                })
+                Ok(host_of(dtype, &bytes))
             }
         }
+    }
+
+    /// `to_host` without blocking: the GPU's read is awaited (the way in a browser).
+    pub(crate) async fn to_host_async(&self, layout: &Layout, dtype: DType) -> Result<CpuStorage> {
+        let Storage::Gpu(g) = self else {
+            return self.to_host(layout, dtype);
+        };
+        let bytes = if layout.is_contiguous() && layout.offset() == 0 {
+            g.read_bytes_async(layout.len()).await?
+        } else {
+            gpu::contiguous(g, layout)?
+                .read_bytes_async(layout.len())
+                .await?
+        };
+        Ok(host_of(dtype, &bytes))
     }
 
     /// Writes the elements of `src` (viewed through `src_layout`) into the view `dst_layout`
@@ -394,5 +406,13 @@ impl Storage {
             }
             _ => Err(pair_error(op)),
         }
+    }
+}
+
+/// Bytes read back from the GPU as host elements of `dtype`.
+fn host_of(dtype: DType, bytes: &[u8]) -> CpuStorage {
+    match dtype {
+        DType::F32 => CpuStorage::F32(bytemuck::pod_collect_to_vec(bytes)),
+        DType::U32 => CpuStorage::U32(bytemuck::pod_collect_to_vec(bytes)),
     }
 }

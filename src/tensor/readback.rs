@@ -61,6 +61,49 @@ impl Tensor {
         Ok(self.to_vec()?[0])
     }
 
+    /// `to_vec` without blocking: the way to read a GPU tensor in a browser, where the page's
+    /// thread may not block and the synchronous reads return an error. Natively the same
+    /// values as `to_vec` (the future is ready once the device has finished).
+    ///
+    /// ```
+    /// # use tensorgears::{Device, Tensor};
+    /// let x = Tensor::from_vec(vec![1., 2., 3.], &[3], &Device::cpu())?;
+    /// # #[cfg(not(target_arch = "wasm32"))]
+    /// assert_eq!(pollster::block_on(x.to_vec_async())?, vec![1., 2., 3.]);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub async fn to_vec_async(&self) -> Result<Vec<f32>> {
+        match self.to_host_async().await? {
+            CpuStorage::F32(v) => Ok(v),
+            CpuStorage::U32(_) => Err(self.dtype_error("to_vec_async", DType::F32)),
+        }
+    }
+
+    /// `to_vec_u32` without blocking (see [`Tensor::to_vec_async`]).
+    pub async fn to_vec_u32_async(&self) -> Result<Vec<u32>> {
+        match self.to_host_async().await? {
+            CpuStorage::U32(v) => Ok(v),
+            CpuStorage::F32(_) => Err(self.dtype_error("to_vec_u32_async", DType::U32)),
+        }
+    }
+
+    /// `to_scalar` without blocking (see [`Tensor::to_vec_async`]).
+    pub async fn to_scalar_async(&self) -> Result<f32> {
+        if self.len() != 1 {
+            return Err(Error::InvalidArgument {
+                op: "to_scalar_async",
+                msg: format!("tensor of shape {:?} is not a single value", self.shape()),
+            });
+        }
+        Ok(self.to_vec_async().await?[0])
+    }
+
+    async fn to_host_async(&self) -> Result<CpuStorage> {
+        self.storage()
+            .to_host_async(self.layout(), self.dtype())
+            .await
+    }
+
     /// The `f32` elements as an ndarray array of the same shape.
     ///
     /// ```

@@ -4,7 +4,7 @@
 //! the contenders would hold the first product up. The tuner's state is in tune.rs.
 
 use std::sync::Arc;
-use std::time::Instant;
+use web_time::Instant;
 
 use super::kernel::MatmulKernel;
 use super::launch::{family, run_views};

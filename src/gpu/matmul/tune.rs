@@ -116,7 +116,11 @@ pub(crate) fn cache_file(key: &CacheKey) -> Option<PathBuf> {
     let dir = match std::env::var_os("TENSORGEARS_CACHE_DIR") {
         Some(d) if d.is_empty() => return None,
         Some(d) => PathBuf::from(d),
+        #[cfg(not(target_arch = "wasm32"))]
         None => dirs::cache_dir()?.join("tensorgears"),
+        // A page has no file system, and nothing is measured there (tuning.rs).
+        #[cfg(target_arch = "wasm32")]
+        None => return None,
     };
     let names: Vec<&str> = key.contenders.iter().map(|k| k.name()).collect();
     let mut sources = std::collections::hash_map::DefaultHasher::new();

@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use super::classes::{append_cache, fastest_median, read_cache, Lookup, ShapeClass};
 use super::kernel::MatmulKernel;
@@ -34,7 +36,8 @@ pub(crate) fn kernel_for(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<Mat
         return Ok(select(profile, k, problem));
     }
     let default = default_kernel(ctx, problem)?;
-    if !worth_tuning(profile, problem) {
+    // A browser's page may not block or start threads, which the measurement needs.
+    if cfg!(target_arch = "wasm32") || !worth_tuning(profile, problem) {
         return Ok(default);
     }
     let class = ShapeClass::of(problem);
@@ -57,13 +60,23 @@ pub(crate) fn kernel_for(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<Mat
 /// below (a smaller tile launches four times the workgroups).
 pub(crate) fn default_kernel(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<MatmulKernel> {
     if ctx.profile.emulated {
-        return Ok(select(&ctx.profile, choice_now(ctx)?, problem));
+        return Ok(select(&ctx.profile, emulated_choice(ctx)?, problem));
     }
     Ok(if problem.dims.m >= 128 && problem.dims.n >= 128 {
         MatmulKernel::Gemm128
     } else {
         MatmulKernel::Gemm64
     })
+}
+
+/// The adapter-wide kernel of a CPU-emulated adapter: measured natively (measure.rs); in a
+/// browser, where that measurement cannot run, the register kernel: every adapter runs it, and
+/// it is what serves natively while the measurement runs.
+pub(crate) fn emulated_choice(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
+    if cfg!(target_arch = "wasm32") {
+        return Ok(MatmulKernel::Register);
+    }
+    choice_now(ctx)
 }
 
 /// Whether a product's class is worth measuring: not tiny (the default's cost is lost in the

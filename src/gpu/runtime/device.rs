@@ -106,10 +106,10 @@ async fn choose_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
 
 /// Opens the device on the chosen adapter with the adapter's own limits (a real GPU binds far
 /// more than WebGPU's default 128 MiB).
-pub(crate) fn open() -> Result<(wgpu::Device, wgpu::Queue, AdapterFacts)> {
+pub(crate) async fn open() -> Result<(wgpu::Device, wgpu::Queue, AdapterFacts)> {
     let instance =
         wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-    let adapter = pollster::block_on(choose_adapter(&instance))?;
+    let adapter = choose_adapter(&instance).await?;
     let info = adapter.get_info();
     let limits = adapter.limits();
     let features = adapter.features() & WANTED_FEATURES;
@@ -117,16 +117,18 @@ pub(crate) fn open() -> Result<(wgpu::Device, wgpu::Queue, AdapterFacts)> {
         .get_texture_format_features(wgpu::TextureFormat::Rgba32Float)
         .flags
         .contains(wgpu::TextureFormatFeatureFlags::STORAGE_READ_ONLY);
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        label: Some("tensorgears"),
-        required_limits: limits.clone(),
-        required_features: features,
-        ..Default::default()
-    }))
-    .map_err(|e| Error::DeviceRequest {
-        adapter: info.name.clone(),
-        reason: e.to_string(),
-    })?;
+    let (device, queue) = adapter
+        .request_device(&wgpu::DeviceDescriptor {
+            label: Some("tensorgears"),
+            required_limits: limits.clone(),
+            required_features: features,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| Error::DeviceRequest {
+            adapter: info.name.clone(),
+            reason: e.to_string(),
+        })?;
     let facts = AdapterFacts {
         info,
         limits,

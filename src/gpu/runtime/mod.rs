@@ -49,13 +49,14 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    pub(crate) fn open() -> Result<Runtime> {
-        let (device, queue, adapter) = device::open()?;
+    pub(crate) async fn open() -> Result<Runtime> {
+        let (device, queue, adapter) = device::open().await?;
         let errors = ErrorSink::install(&device);
         let placeholder = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("placeholder"),
             size: 16,
-            usage: wgpu::BufferUsages::STORAGE,
+            // COPY_SRC: `synchronize_async` reads a word of it to learn when the queue is done.
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
         let memory = Memory::new(default_pool_limit(&adapter.limits));
@@ -346,31 +347,56 @@ impl Runtime {
         self.recorder.flush(&self.counters);
     }
 
-    /// Submits everything recorded and waits until the device has finished it.
+    /// Submits everything recorded and waits until the device has finished it (natively; in a
+    /// browser, where nothing may block, an error: `synchronize_async` waits there).
     pub(crate) fn synchronize(&self) -> Result<()> {
         self.flush();
+        #[cfg(not(target_arch = "wasm32"))]
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| Error::Gpu(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        return Err(readback::cannot_block("Device::synchronize"));
+        #[cfg(not(target_arch = "wasm32"))]
         self.errors.take()
     }
 
-    /// Copies `bytes` bytes from the start of `buffer` back to the host, after all recorded work.
+    /// Submits everything recorded and waits, without blocking, until the device has finished
+    /// it: a one-word read, which completes only after all earlier work.
+    pub(crate) async fn synchronize_async(&self) -> Result<()> {
+        self.read_async(&self.placeholder, 4).await.map(|_| ())
+    }
+
+    /// Copies `bytes` bytes from the start of `buffer` back to the host, after all recorded
+    /// work, blocking until they arrive (natively; in a browser an error: see `read_async`).
     pub(crate) fn read(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return pollster::block_on(self.read_async(buffer, bytes));
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = (buffer, bytes);
+            Err(readback::cannot_block("reading a tensor back"))
+        }
+    }
+
+    /// `read` without blocking: the way in a browser, where the mapping completes only while
+    /// the page's event loop runs.
+    pub(crate) async fn read_async(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
         if bytes == 0 {
             return Ok(Vec::new());
         }
         bump(&self.counters.readbacks);
-        self.readback.with_staging(&self.device, bytes, |staging| {
-            self.recorder.record_and_submit(
-                |e| e.copy_buffer_to_buffer(buffer, 0, staging, 0, bytes),
-                &self.counters,
-            );
-            let data = readback::map_read(&self.device, staging, bytes);
-            // A device error explains a failed mapping better than the mapping's own error.
-            self.errors.take()?;
-            data
-        })
+        let staging = self.readback.take(&self.device, bytes);
+        self.recorder.record_and_submit(
+            |e| e.copy_buffer_to_buffer(buffer, 0, &staging, 0, bytes),
+            &self.counters,
+        );
+        let data = readback::map_read(&self.device, &staging, bytes).await;
+        // A device error explains a failed mapping better than the mapping's own error.
+        self.errors.take()?;
+        let data = data?;
+        self.readback.put(staging);
+        Ok(data)
     }
 
     /// Starts timing every kernel; an error where the adapter has no timestamp queries.

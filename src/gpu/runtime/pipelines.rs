@@ -8,7 +8,7 @@ use super::bindings::{self, Interface};
 use super::counters::{bump, Counters};
 use super::kernel::Kernel;
 use super::sync::lock;
-use crate::{Error, Result};
+use crate::Result;
 
 /// A compiled kernel with what its launchers need to know of its WGSL.
 pub(crate) struct Pipeline {
@@ -44,6 +44,10 @@ impl Pipelines {
         }
         // Read before the error scope opens, so that an error here leaves no scope behind.
         let interface = bindings::interface(kernel)?;
+        // In a browser a scope's answer arrives only through the event loop, which this call
+        // cannot wait for: there a kernel that fails to compile reaches the device's error
+        // sink, and the error surfaces at the next read.
+        #[cfg(not(target_arch = "wasm32"))]
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = lock(&self.modules)
             .entry(kernel.program_id())
@@ -75,9 +79,10 @@ impl Pipelines {
             },
             cache: None,
         });
+        #[cfg(not(target_arch = "wasm32"))]
         if let Some(e) = pollster::block_on(scope.pop()) {
             lock(&self.modules).remove(&kernel.program_id());
-            return Err(Error::Gpu(format!(
+            return Err(crate::Error::Gpu(format!(
                 "kernel {} of {:?} does not compile: {e}",
                 kernel.entry, kernel.program
             )));

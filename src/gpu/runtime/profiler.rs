@@ -93,8 +93,11 @@ impl Profiler {
     pub(crate) fn collect(&mut self, device: &wgpu::Device) -> Result<()> {
         let kernels = std::mem::take(&mut self.recorded);
         let bytes = (2 * kernels.len() * wgpu::QUERY_SIZE as usize) as u64;
-        let ticks: Vec<u64> =
-            bytemuck::pod_collect_to_vec(&super::readback::map_read(device, &self.staging, bytes)?);
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&super::readback::map_read_blocking(
+            device,
+            &self.staging,
+            bytes,
+        )?);
         for (kernel, pair) in kernels.iter().zip(ticks.chunks_exact(2)) {
             let ns = (pair[1].saturating_sub(pair[0]) as f64 * self.period_ns) as u64;
             let total = self.totals.entry(kernel).or_default();

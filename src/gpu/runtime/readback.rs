@@ -1,4 +1,6 @@
 //! Reading results back to the host through staging buffers, reused from read to read.
+//! A read takes a buffer out of the pool for its duration, so reads from several threads (or
+//! several mappings awaited at once) need no lock around the read itself.
 
 use std::sync::Mutex;
 
@@ -12,22 +14,16 @@ const KEEP_BYTES: u64 = 16 << 20;
 /// Staging buffers kept at most: one per thread reading at once, for a few threads.
 const KEEP: usize = 4;
 
-/// The pool of staging buffers. A read takes one out for its duration, so reads from several
-/// threads (or waiting on several mappings at once) need no lock around the read itself.
+/// The pool of staging buffers.
 #[derive(Default)]
 pub(crate) struct Readback {
     staging: Mutex<Vec<wgpu::Buffer>>,
 }
 
 impl Readback {
-    /// Runs `read` with a `MAP_READ` staging buffer of at least `bytes` bytes: the smallest kept
-    /// one that is large enough, else a new one, kept afterwards when it is not too large.
-    pub(crate) fn with_staging<T>(
-        &self,
-        device: &wgpu::Device,
-        bytes: u64,
-        read: impl FnOnce(&wgpu::Buffer) -> Result<T>,
-    ) -> Result<T> {
+    /// A `MAP_READ` staging buffer of at least `bytes` bytes: the smallest kept one that is
+    /// large enough, else a new one. Hand it back with `put` once read.
+    pub(crate) fn take(&self, device: &wgpu::Device, bytes: u64) -> wgpu::Buffer {
         let kept = {
             let mut pool = lock(&self.staging);
             let fit = pool
@@ -38,7 +34,7 @@ impl Readback {
                 .map(|(i, _)| i);
             fit.map(|i| pool.swap_remove(i))
         };
-        let staging = kept.unwrap_or_else(|| {
+        kept.unwrap_or_else(|| {
             let size = bytes.next_power_of_two().max(256);
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("readback"),
@@ -46,20 +42,23 @@ impl Readback {
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             })
-        });
-        let out = read(&staging);
-        // A failed read may leave the buffer mapped or its mapping pending: not kept.
-        if out.is_ok() && staging.size() <= KEEP_BYTES {
-            let mut pool = lock(&self.staging);
-            pool.push(staging);
-            if pool.len() > KEEP {
-                // The smallest goes: the others serve it too.
-                if let Some(i) = (0..pool.len()).min_by_key(|&i| pool[i].size()) {
-                    pool.swap_remove(i);
-                }
+        })
+    }
+
+    /// Keeps a staging buffer from `take`, read and unmapped, for later reads, unless it is too
+    /// large. (A buffer whose read failed may still be mapped or its mapping pending: drop it.)
+    pub(crate) fn put(&self, staging: wgpu::Buffer) {
+        if staging.size() > KEEP_BYTES {
+            return;
+        }
+        let mut pool = lock(&self.staging);
+        pool.push(staging);
+        if pool.len() > KEEP {
+            // The smallest goes: the others serve it too.
+            if let Some(i) = (0..pool.len()).min_by_key(|&i| pool[i].size()) {
+                pool.swap_remove(i);
             }
         }
-        out
     }
 
     /// Frees the kept staging buffers.
@@ -69,8 +68,10 @@ impl Readback {
 }
 
 /// The first `bytes` bytes of a `MAP_READ` buffer, once the device has finished the work that
-/// writes it: maps it, waits, copies it out and unmaps it.
-pub(crate) fn map_read(
+/// writes it: maps it, waits, copies it out and unmaps it. Natively the wait blocks on the
+/// device's poll, so the future is ready when first polled; in a browser the page's event loop
+/// completes the mapping, and only awaiting it (never blocking) lets that happen.
+pub(crate) async fn map_read(
     device: &wgpu::Device,
     staging: &wgpu::Buffer,
     bytes: u64,
@@ -80,10 +81,13 @@ pub(crate) fn map_read(
         // The receiver outlives this callback: it is awaited below.
         let _ = sender.send(r);
     });
+    #[cfg(not(target_arch = "wasm32"))]
     device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| Error::Gpu(e.to_string()))?;
-    match pollster::block_on(receiver.receive()) {
+    #[cfg(target_arch = "wasm32")]
+    let _ = device;
+    match receiver.receive().await {
         Some(Ok(())) => {}
         Some(Err(e)) => return Err(Error::Gpu(format!("mapping a readback buffer: {e}"))),
         None => return Err(Error::Gpu("a readback mapping was dropped".into())),
@@ -94,4 +98,31 @@ pub(crate) fn map_read(
         .to_vec();
     staging.unmap();
     Ok(data)
+}
+
+/// `map_read`, blocking until it is done. In a browser, where the page's only thread may not
+/// block, an error naming the way that waits without blocking.
+pub(crate) fn map_read_blocking(
+    device: &wgpu::Device,
+    staging: &wgpu::Buffer,
+    bytes: u64,
+) -> Result<Vec<u8>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return pollster::block_on(map_read(device, staging, bytes));
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = (device, staging, bytes);
+        Err(cannot_block("reading back from the GPU"))
+    }
+}
+
+/// The error for a blocking wait asked for in a browser.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn cannot_block(op: &'static str) -> Error {
+    Error::Unsupported {
+        op,
+        reason: "a browser's thread may not block on the GPU: await the async form \
+                 (Device::gpu_async, Tensor::to_vec_async, Device::synchronize_async)"
+            .into(),
+    }
 }
