@@ -16,9 +16,6 @@
 override OP: u32 = 0u;
 
 const WG: u32 = 256u;
-fn nan() -> f32 {
-    return bitcast<f32>(0x7fc00000u);
-}
 
 // NumPy's power, which is C's pow: x^0 and 1^y are 1 (NaN included); otherwise NaN in gives
 // NaN out; a zero or infinite base keeps its sign only under an odd integral exponent; a
@@ -29,14 +26,14 @@ fn power(x: f32, y: f32) -> f32 {
         return 1.0;
     }
     if (is_nan(x) || is_nan(y)) {
-        return nan();
+        return nan_f32();
     }
     let odd = y == floor(y) && abs(y % 2.0) == 1.0;
     let negative = (bitcast<u32>(x) & 0x80000000u) != 0u;
     let magnitude = bitcast<u32>(x) & 0x7fffffffu;
     if (magnitude == 0u || magnitude == 0x7f800000u) {
         // 0 or infinity: 0 or infinity as the exponent's sign and the base's say.
-        let inf = bitcast<f32>(0x7f800000u);
+        let inf = inf_f32();
         var m = select(inf, 0.0, (y < 0.0) != (magnitude == 0u));
         if (negative && odd) {
             m = -m;
@@ -47,7 +44,7 @@ fn power(x: f32, y: f32) -> f32 {
         return pow(x, y);
     }
     if (y != floor(y)) {
-        return nan();
+        return nan_f32();
     }
     let m = pow(-x, y);
     return select(m, -m, odd);
@@ -61,8 +58,8 @@ fn apply_unary(x: f32, s: f32) -> f32 {
         case 4u: { return power(x, s); }
         case 5u: { return exp(x); }
         case 6u: {
-            if (x < 0.0) { return nan(); }
-            if (x == 0.0) { return bitcast<f32>(0xff800000u); }
+            if (x < 0.0) { return nan_f32(); }
+            if (x == 0.0) { return neg_inf_f32(); }
             return log(x);
         }
         case 7u: { return 1.0 / (1.0 + exp(-x)); }
@@ -71,7 +68,7 @@ fn apply_unary(x: f32, s: f32) -> f32 {
             // overflows to inf / inf for large |x|. NaN stays NaN.
             return select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x));
         }
-        default: { return nan(); }
+        default: { return nan_f32(); }
     }
 }
 
@@ -85,7 +82,7 @@ fn apply_binary(x: f32, y: f32) -> f32 {
         case 6u: { return select(0.0, 1.0, x >= y); }
         case 7u: { return select(0.0, x, y > 0.0); }
         case 8u: { return min_nan(x, y); }
-        default: { return nan(); }
+        default: { return nan_f32(); }
     }
 }
 

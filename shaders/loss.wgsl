@@ -17,7 +17,6 @@ struct LossParams {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> grad: array<f32>;
 
-const NAN_BITS: u32 = 0x7fc00000u;
 const WG: u32 = 256u;
 const ROWS_WG: u32 = 64u;
 var<workgroup> partial: array<f32, WG>;
@@ -46,7 +45,7 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
     for (var r = lid; r < batch; r = r + WG) {
         let label = labels[r];
         if (label >= classes) {
-            acc = acc + bitcast<f32>(NAN_BITS);
+            acc = acc + nan_f32();
         } else {
             let st = row_stats(r);
             acc = acc + st.x + st.y - logits[r * classes + label];
@@ -82,7 +81,7 @@ fn backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
     for (var j = 0u; j < classes; j = j + 1u) {
         var v = (exp(logits[base + j] - st.x - st.y) - select(0.0, 1.0, j == label)) * scale;
         if (label >= classes) {
-            v = bitcast<f32>(NAN_BITS);
+            v = nan_f32();
         }
         out[base + j] = v;
     }
@@ -132,7 +131,7 @@ var<workgroup> best_at: array<u32, ROWS_WG>;
 fn row_stats_wg(r: u32, lid: u32) -> vec2<f32> {
     let classes = p.classes;
     let base = r * classes;
-    var m = bitcast<f32>(0xff800000u);
+    var m = neg_inf_f32();
     for (var j = lid; j < classes; j = j + ROWS_WG) {
         m = max_nan(m, logits[base + j]);
     }
@@ -173,7 +172,7 @@ fn forward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
     let st = row_stats_wg(r, lid);
     if (lid == 0u) {
         let label = labels[r];
-        var loss = bitcast<f32>(NAN_BITS);
+        var loss = nan_f32();
         if (label < p.classes) {
             loss = st.x + st.y - logits[r * p.classes + label];
         }
@@ -195,7 +194,7 @@ fn backward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
     for (var j = lid; j < p.classes; j = j + ROWS_WG) {
         var v = (exp(logits[base + j] - st.x - st.y) - select(0.0, 1.0, j == label)) * scale;
         if (label >= p.classes) {
-            v = bitcast<f32>(NAN_BITS);
+            v = nan_f32();
         }
         out[base + j] = v;
     }
@@ -212,7 +211,7 @@ fn correct_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
     // Each invocation's first best (NaN above every number), then a tree that keeps the
     // first among equals.
     var best = 0xffffffffu;
-    var value = bitcast<f32>(0xff800000u);
+    var value = neg_inf_f32();
     for (var j = lid; j < p.classes; j = j + ROWS_WG) {
         let v = logits[base + j];
         if (best == 0xffffffffu || (is_nan(v) && !is_nan(value)) || v > value) {

@@ -53,3 +53,21 @@ fn relu(x: f32) -> f32 {
 fn relu4(x: vec4<f32>) -> vec4<f32> {
     return select(max(x, vec4<f32>(0.0)), x, is_nan4(x));
 }
+
+// NaN and the infinities. WGSL makes a constant expression whose value is not finite an error,
+// and browsers' compilers enforce it (`bitcast<f32>(0x7fc00000u)` is rejected as "value nan
+// cannot be represented as 'f32'"), so their bits come from a private variable, read at run
+// time.
+var<private> NON_FINITE_BITS: vec3<u32> = vec3<u32>(0x7fc00000u, 0x7f800000u, 0xff800000u);
+
+fn nan_f32() -> f32 {
+    return bitcast<f32>(NON_FINITE_BITS.x);
+}
+
+fn inf_f32() -> f32 {
+    return bitcast<f32>(NON_FINITE_BITS.y);
+}
+
+fn neg_inf_f32() -> f32 {
+    return bitcast<f32>(NON_FINITE_BITS.z);
+}

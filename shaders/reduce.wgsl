@@ -76,7 +76,7 @@ fn reduce(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
     let stride = p.axis_stride;
     var acc = 0.0;
     if (op != 0u) {
-        acc = bitcast<f32>(0xff800000u); // -inf, the identity of max
+        acc = neg_inf_f32(); // -inf, the identity of max
     }
     var acc_i = NO_INDEX;
     let start = chunk * WG * PER;
@@ -148,13 +148,13 @@ fn reduce_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
             at = at + stride;
         }
     } else if (op == 1u) {
-        acc = bitcast<f32>(0xff800000u);
+        acc = neg_inf_f32();
         for (var j = 0u; j < len; j = j + 1u) {
             acc = max_nan(acc, src[at]);
             at = at + stride;
         }
     } else {
-        acc = bitcast<f32>(0xff800000u);
+        acc = neg_inf_f32();
         let indexed = p.indexed == 1u;
         for (var j = 0u; j < len; j = j + 1u) {
             let v = src[at];
@@ -212,7 +212,7 @@ fn softmax_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
     let len = p.len;
     let base = row_offset(row);
     let stride = p.axis_stride;
-    var m = bitcast<f32>(0xff800000u);
+    var m = neg_inf_f32();
     for (var j = lid; j < len; j = j + ROWS_WG) {
         m = max_nan(m, src[base + i32(j) * stride]);
     }

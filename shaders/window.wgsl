@@ -124,7 +124,7 @@ fn max_pool(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: 
     let ow = (i / p.c) % p.out_w;
     let oh = (i / (p.c * p.out_w)) % p.out_h;
     let img = i / (p.c * p.out_w * p.out_h);
-    var best = bitcast<f32>(0xff800000u);
+    var best = neg_inf_f32();
     var best_at = 0xffffffffu;
     for (var kh = 0u; kh < p.k_h; kh = kh + 1u) {
         let ih = in_row(oh, kh);

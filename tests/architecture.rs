@@ -324,3 +324,41 @@ fn no_source_file_is_longer_than_500_lines() {
         .collect();
     assert!(long.is_empty(), "over {MAX_LINES} lines: {long:?}");
 }
+
+/// Browsers' WGSL compilers reject a constant expression that is not finite (Chrome's Tint:
+/// "value nan cannot be represented as 'f32'"), which naga accepts: no kernel may bitcast a
+/// literal or a `const` to a float. NaN and the infinities come from prelude.wgsl's
+/// `nan_f32()`, `inf_f32()` and `neg_inf_f32()`, which read a private variable.
+#[test]
+fn no_kernel_bitcasts_a_constant_to_a_float() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("shaders/") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        let consts: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("const "))
+            .filter_map(|l| l.split(':').next())
+            .map(str::trim)
+            .collect();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split("//").next().unwrap_or("");
+            for (at, _) in line.match_indices("bitcast<f32") {
+                let arg = line[at..]
+                    .split_once('(')
+                    .map_or("", |(_, a)| a.trim_start());
+                let literal = arg.starts_with(|c: char| c.is_ascii_digit());
+                let constant = consts.iter().any(|c| arg.starts_with(&format!("{c})")));
+                if literal || constant {
+                    found.push(format!("{}:{}: {}", short(&path), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "constant bitcasts to f32:\n{}",
+        found.join("\n")
+    );
+}
