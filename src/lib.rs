@@ -115,8 +115,12 @@ pub mod loss;
 pub mod nn;
 mod ops;
 pub mod optim;
+#[doc(hidden)]
+pub mod parity;
 mod storage;
 mod tensor;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;
 mod window;
 
 pub use autograd::{Gradients, Var};
