@@ -338,3 +338,46 @@ fn bad_layers_and_inputs_are_errors() -> Result<()> {
     assert!(e.to_string().contains("max_pool2d"), "{e}");
     Ok(())
 }
+
+/// The step-at-a-time API a page drives: `train_step` then `evaluate_async` give what
+/// `train_epoch` then `evaluate` give, on each device.
+fn stepwise_matches_epochs(dev: &Device) -> Result<()> {
+    let pixels: Vec<u8> = (0..40u32 * 16).map(|i| (i * 53 % 256) as u8).collect();
+    let labels: Vec<u8> = (0..40u8).map(|i| i % 3).collect();
+    let ds = Dataset::new(&pixels, &labels, 16, dev)?;
+    let model = |seed| -> Result<Sequential> {
+        Ok(Sequential::new(vec![
+            Dense::new(16, 8, Activation::Relu, seed, dev)?,
+            Dense::new(8, 3, Activation::None, seed + 1, dev)?,
+        ]))
+    };
+    let (a, b) = (model(3)?, model(3)?);
+    let (mut oa, mut ob) = (Adam::new(0.01), Adam::new(0.01));
+    let stats = a.train_epoch(&ds, 8, &mut oa, Some(5), |_| Ok(()))?;
+    let (mut l, mut c) = (Tensor::scalar(0.0, dev)?, Tensor::scalar(0.0, dev)?);
+    // In two halves, the second resumed with nth as a page resumes an epoch.
+    for (skip, take) in [(0, 2), (2, 3)] {
+        let mut batches = ds.batches(8, Some(5))?;
+        let first = batches.nth(skip);
+        for batch in first.into_iter().chain(batches).take(take) {
+            let (x, y) = batch?;
+            b.train_step(&x, &y, &mut ob, &mut l, &mut c)?;
+        }
+    }
+    let loss_sum = pollster::block_on(l.to_scalar_async())?;
+    let correct = pollster::block_on(c.to_scalar_async())?;
+    assert!(
+        (loss_sum / 40.0 - stats.loss).abs() < 1e-5,
+        "{} vs {}",
+        loss_sum / 40.0,
+        stats.loss
+    );
+    assert_eq!(correct / 40.0, stats.accuracy);
+    let (sync, asynchronous) = (
+        a.evaluate(&ds, 7)?,
+        pollster::block_on(b.evaluate_async(&ds, 7))?,
+    );
+    assert!((sync.0 - asynchronous.0).abs() < 1e-5 && sync.1 == asynchronous.1);
+    Ok(())
+}
+test_device!(stepwise_training_matches_epochs, stepwise_matches_epochs);

@@ -230,6 +230,10 @@ impl Dataset {
 ///     .map(|b| b.map(|(x, _)| x.shape().to_vec()))
 ///     .collect::<tensorgears::Result<_>>()?;
 /// assert_eq!(shapes, vec![vec![2, 2], vec![2, 2], vec![1, 2]]);
+/// // Skipping batches gathers nothing: nth(2) is the third batch, the last one.
+/// let mut batches = ds.batches(2, None)?;
+/// assert_eq!(batches.nth(2).unwrap()?.1.to_vec_u32()?, vec![4]);
+/// assert!(batches.next().is_none() && ds.batches(2, None)?.nth(usize::MAX).is_none());
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
 #[derive(Debug)]
@@ -288,5 +292,15 @@ impl Iterator for Batches<'_> {
         let rows = self.batch_size.min(self.data.count - start);
         self.next += rows;
         Some(self.batch(start, rows))
+    }
+
+    /// Skips `n` batches without gathering them, so that a loop resuming an epoch part way
+    /// (a page that trains a few steps between frames) costs nothing for the steps it skips.
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        self.next = n
+            .checked_mul(self.batch_size)
+            .and_then(|skip| skip.checked_add(self.next))
+            .map_or(self.data.count, |next| next.min(self.data.count));
+        self.next()
     }
 }

@@ -220,12 +220,7 @@ impl Sequential {
         };
         for batch in batches {
             let (x, y) = batch?;
-            let step = self.steps.fetch_add(1, Ordering::Relaxed);
-            let logits = self.logits_mode(&x, Mode::Training { step })?;
-            let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, &y)?;
-            optimizer.step(&weights, &loss.backward()?)?;
-            p.loss_sum = p.loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
-            p.correct = p.correct.add(&loss::count_correct(&logits.detach(), &y)?)?;
+            self.step_with(&x, &y, &weights, optimizer, &mut p.loss_sum, &mut p.correct)?;
             p.seen += y.len();
             p.step += 1;
             progress(&p)?;
@@ -236,6 +231,62 @@ impl Sequential {
             accuracy,
             samples: p.seen,
         })
+    }
+
+    /// One training step on the batch `(x, y)`: forward, sparse softmax-cross-entropy,
+    /// gradients and `optimizer`'s update. Adds the batch's summed loss and its count of
+    /// correct predictions to `loss_sum` and `correct`, one-element tensors on the device, so
+    /// that a loop driving the steps itself (a page that must yield to its event loop between
+    /// steps, say) reads them back only when it wants to. [`Sequential::train_epoch`] runs
+    /// these steps.
+    ///
+    /// ```
+    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::optim::Sgd;
+    /// # use tensorgears::{Device, Tensor};
+    /// # let dev = Device::cpu();
+    /// let (w, b) = (Tensor::zeros(&[2, 2], &dev)?, Tensor::zeros(&[2], &dev)?);
+    /// let model = Sequential::new(vec![Dense::from_tensors(w, b, Activation::Softmax)?]);
+    /// let x = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
+    /// let y = Tensor::from_vec_u32(vec![0, 1], &[2], &dev)?;
+    /// let (mut loss_sum, mut correct) = (Tensor::scalar(0.0, &dev)?, Tensor::scalar(0.0, &dev)?);
+    /// model.train_step(&x, &y, &mut Sgd::new(0.1), &mut loss_sum, &mut correct)?;
+    /// // Equal logits before the step: ln 2 per row, and ties go to class 0.
+    /// assert!((loss_sum.to_scalar()? - 2.0 * std::f32::consts::LN_2).abs() < 1e-6);
+    /// assert_eq!(correct.to_scalar()?, 1.0);
+    /// let w = model.weights()[0].as_tensor().to_vec()?;
+    /// assert!(w.iter().any(|&v| v != 0.0)); // the step moved the weights
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn train_step(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        optimizer: &mut dyn Optimizer,
+        loss_sum: &mut Tensor,
+        correct: &mut Tensor,
+    ) -> Result<()> {
+        self.step_with(x, y, &self.weights(), optimizer, loss_sum, correct)
+    }
+
+    /// The step itself. The sums are added before the step's graph is dropped, so that its
+    /// buffers return to the pool in the same order every step (tests/step_costs.rs).
+    fn step_with(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        weights: &[&Var],
+        optimizer: &mut dyn Optimizer,
+        loss_sum: &mut Tensor,
+        correct: &mut Tensor,
+    ) -> Result<()> {
+        let step = self.steps.fetch_add(1, Ordering::Relaxed);
+        let logits = self.logits_mode(x, Mode::Training { step })?;
+        let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, y)?;
+        optimizer.step(weights, &loss.backward()?)?;
+        *loss_sum = loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
+        *correct = correct.add(&loss::count_correct(&logits.detach(), y)?)?;
+        Ok(())
     }
 
     /// Mean sparse softmax-cross-entropy and accuracy over `data`, in batches. The sums stay
@@ -256,6 +307,24 @@ impl Sequential {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn evaluate(&self, data: &Dataset, batch_size: usize) -> Result<(f32, f32)> {
+        let (loss_sum, correct) = self.evaluation_sums(data, batch_size)?;
+        let n = data.len() as f32;
+        Ok((loss_sum.to_scalar()? / n, correct.to_scalar()? / n))
+    }
+
+    /// `evaluate` without blocking: the way in a browser, where the page's thread may not
+    /// block on the GPU.
+    pub async fn evaluate_async(&self, data: &Dataset, batch_size: usize) -> Result<(f32, f32)> {
+        let (loss_sum, correct) = self.evaluation_sums(data, batch_size)?;
+        let n = data.len() as f32;
+        Ok((
+            loss_sum.to_scalar_async().await? / n,
+            correct.to_scalar_async().await? / n,
+        ))
+    }
+
+    /// The summed loss and the count of correct predictions over `data`, on the device.
+    fn evaluation_sums(&self, data: &Dataset, batch_size: usize) -> Result<(Tensor, Tensor)> {
         if data.is_empty() {
             return Err(Error::InvalidArgument {
                 op: "evaluate",
@@ -272,7 +341,6 @@ impl Sequential {
                 .add(&loss::sparse_softmax_cross_entropy_unchecked(&z, &y)?.mul_scalar(rows)?)?;
             correct = correct.add(&loss::count_correct(&z, &y)?)?;
         }
-        let n = data.len() as f32;
-        Ok((loss_sum.to_scalar()? / n, correct.to_scalar()? / n))
+        Ok((loss_sum, correct))
     }
 }
