@@ -43,22 +43,24 @@ function drawChart() {
   const epochs = Math.max(1, setting('epochs', 5));
   const x = (t) => pad + (t / epochs) * (w - pad - 10);
   const y = (v) => 10 + (1 - Math.min(1, Math.max(0, v))) * (h - pad - 20);
-  const line = (key, color) => {
+  // Accuracy on 0..1; the loss on 0..its largest value so far (at least 1).
+  const top = Math.max(1, ...tg.points.map((p) => p.loss));
+  const line = (value, color) => {
     g.strokeStyle = color;
     g.beginPath();
-    tg.points.forEach((p, i) => (i ? g.lineTo(x(p.t), y(p[key])) : g.moveTo(x(p.t), y(p[key]))));
+    tg.points.forEach((p, i) => (i ? g.lineTo(x(p.t), y(value(p))) : g.moveTo(x(p.t), y(value(p)))));
     g.stroke();
   };
-  line('accuracy', '#2a2');
-  line('loss', '#c33');
+  line((p) => p.accuracy, '#2a2');
+  line((p) => p.loss / top, '#c33');
   g.fillStyle = '#47a';
   for (const e of tg.epochs) g.fillRect(x(e.epoch + 1) - 3, y(e.testAccuracy) - 3, 6, 6);
   g.fillStyle = '#c33';
-  g.fillText('loss', pad + 6, h - pad - 6);
+  g.fillText(top > 1 ? `loss (top ${top.toFixed(2)})` : 'loss', pad + 6, h - pad - 6);
   g.fillStyle = '#2a2';
-  g.fillText('accuracy', pad + 40, h - pad - 6);
+  g.fillText('accuracy', pad + 110, h - pad - 6);
   g.fillStyle = '#47a';
-  g.fillText('test accuracy', pad + 100, h - pad - 6);
+  g.fillText('test accuracy', pad + 175, h - pad - 6);
 }
 
 async function runParity() {
@@ -89,6 +91,11 @@ async function train() {
     ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map(fetchBytes),
   );
   const model = query.get('model') || 'mlp';
+  if (model === 'convnet')
+    $('about').innerHTML =
+      'The small convnet that follows chapter 2 of <i>Deep Learning with Python</i> (three 3x3 convolutions, ' +
+      'two max-poolings, a dense layer), trained with Adam by <code>tensorgears</code> compiled to WebAssembly, ' +
+      'its kernels run through WebGPU.';
   const trainer = new Trainer(...files, model, setting('train', 0), setting('test', 0), BigInt(setting('seed', 0)));
   tg.trainer = trainer;
   const epochs = setting('epochs', 5);

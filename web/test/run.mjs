@@ -4,8 +4,10 @@
 // page says so when there is no WebGPU, and nothing is logged as an error. Prints
 // `web: N passed, M failed` last; exits 1 on any failure.
 //
-// node run.mjs [--full] [--screenshot FILE]
-//   --full  trains on all of MNIST for 5 epochs and checks a test accuracy of at least 0.97.
+// node run.mjs [--full] [--query Q --threshold T] [--screenshot FILE]
+//   --full       trains on all of MNIST for 5 epochs and checks a test accuracy of at least 0.97.
+//   --query Q    the training page's query instead (e.g. '?model=convnet&train=1280&epochs=1'),
+//   --threshold  with the test accuracy it must reach (default 0.85).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,7 @@ const args = process.argv.slice(2);
 const full = args.includes('--full');
 const shotAt = args.indexOf('--screenshot');
 const screenshot = shotAt >= 0 ? args[shotAt + 1] : path.join(root, 'web-test.png');
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
@@ -86,12 +89,12 @@ try {
 
   // 2. Training, then a digit drawn with the mouse.
   {
-    const query = full ? '?epochs=5' : '?train=12000&test=1000&epochs=1&chunk=10';
+    const query = option('--query') || (full ? '?epochs=5' : '?train=12000&test=1000&epochs=1&chunk=10');
     const { page, errors } = await open(query);
     const tg = await waitFor(page, ['ready', 'error'], full ? 120 : 20);
     console.log(`  adapter: ${await page.locator('#adapter').textContent()}`);
     const last = tg.epochs[tg.epochs.length - 1];
-    const threshold = full ? 0.97 : 0.85;
+    const threshold = Number(option('--threshold') || (full ? 0.97 : 0.85));
     check(`training learns (test accuracy >= ${threshold})`, tg.phase === 'ready' && last && last.testAccuracy >= threshold,
       tg.error || (last ? `test accuracy ${last.testAccuracy.toFixed(4)}` : 'no epoch'));
     for (const e of tg.epochs)
