@@ -5,6 +5,8 @@
 #
 #   scripts/web-test.sh            the CI checks: parity, a short training run, a drawn digit
 #   scripts/web-test.sh --full     all of MNIST, 5 epochs, test accuracy >= 0.97
+#   scripts/web-test.sh --query '?model=convnet&train=1280&epochs=1' --threshold 0.5
+#                                  another training run, and the test accuracy it must reach
 #   scripts/web-test.sh --no-build skip the build (web/pkg/ already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,13 +29,6 @@ if [ "$build" = 1 ]; then
   scripts/build-web.sh
 fi
 
-# MNIST is served from where it lies, never copied into the repository (web/data is ignored).
-mnist="${MNIST_DIR:-$(cd .. && pwd)/shared/mnist}"
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -f "$mnist/$f.gz" ] || { echo "web-test: $mnist/$f.gz is missing (set MNIST_DIR)" >&2; exit 1; }
-done
-rm -rf web/data
-ln -s "$(cd "$mnist" && pwd)" web/data
-
+scripts/web-data.sh
 (cd web/test && npm ci --no-audit --no-fund --silent)
 node web/test/run.mjs ${args[@]+"${args[@]}"}
