@@ -78,7 +78,10 @@ fn steady_state(
             break;
         }
     }
-    assert!(settled, "four epochs after the first still created bind groups or buffers");
+    assert!(
+        settled,
+        "four epochs after the first still created bind groups or buffers"
+    );
     // The shape classes the warm-up met may still be measured on a background thread, whose
     // work would count against the steps.
     gpu.matmul_kernel()?;
