@@ -3,7 +3,6 @@
 //! them. Everything that waits for the GPU returns a promise; nothing blocks the page.
 
 use std::cell::RefCell;
-use std::path::Path;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
@@ -11,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::data::{mnist, Dataset};
-use crate::nn::{models, Sequential};
+use crate::nn::{models, Progress, Sequential};
 use crate::optim::{Adam, Optimizer, RmsProp};
 use crate::{parity, Device, Error, Tensor};
 
@@ -73,13 +72,12 @@ pub fn parity_case(index: usize) -> Promise {
     })
 }
 
-/// The running sums of the epoch in progress, on the device until read.
+/// The epoch in progress: its number, its order of rows (made once per epoch), and where it
+/// stands, its running sums on the device until read.
 struct Epoch {
     number: u64,
-    step: usize,
-    seen: usize,
-    loss_sum: Tensor,
-    correct: Tensor,
+    order: Tensor,
+    progress: Progress,
 }
 
 struct State {
@@ -87,6 +85,9 @@ struct State {
     train: Dataset,
     test: Dataset,
     batch: usize,
+    /// The test set's batch: the convnet's patches at 1,000 images would pass a 128 MiB
+    /// binding (its second layer's are 1000·11·11·288 floats).
+    eval_batch: usize,
     seed: u64,
     optimizer: RefCell<Box<dyn Optimizer>>,
     epoch: RefCell<Epoch>,
@@ -108,24 +109,19 @@ impl std::fmt::Debug for Trainer {
     }
 }
 
-fn fresh_epoch(number: u64, device: &Device) -> Result<Epoch, JsError> {
+/// Epoch `number` of training on `train` in batches of `batch`: its shuffle, made once.
+fn start_epoch(train: &Dataset, batch: usize, seed: u64, number: u64) -> Result<Epoch, JsError> {
     Ok(Epoch {
         number,
-        step: 0,
-        seen: 0,
-        loss_sum: Tensor::scalar(0.0, device).map_err(js)?,
-        correct: Tensor::scalar(0.0, device).map_err(js)?,
+        order: train
+            .shuffled_order(seed.wrapping_add(number))
+            .map_err(js)?,
+        progress: Progress::new(train.len().div_ceil(batch), train.device()).map_err(js)?,
     })
 }
 
-fn images(name: &str, raw: Vec<u8>) -> Result<mnist::Images, JsError> {
-    let path = Path::new(name);
-    mnist::parse_images(path, &mnist::unpack(path, raw).map_err(js)?).map_err(js)
-}
-
-fn labels(name: &str, raw: Vec<u8>) -> Result<Vec<u8>, JsError> {
-    let path = Path::new(name);
-    mnist::parse_labels(path, &mnist::unpack(path, raw).map_err(js)?).map_err(js)
+fn busy() -> JsError {
+    JsError::new("the trainer is busy: await the previous call")
 }
 
 #[wasm_bindgen]
@@ -147,31 +143,26 @@ impl Trainer {
         seed: u64,
     ) -> Result<Trainer, JsError> {
         let gpu = Device::gpu().map_err(js)?;
+        let m = mnist::from_bytes([train_images, train_labels, test_images, test_labels])
+            .map_err(js)?;
         let limit = |n: usize| (n > 0).then_some(n);
-        let train = Dataset::from_images(
-            &images("train-images-idx3-ubyte.gz", train_images)?,
-            &labels("train-labels-idx1-ubyte.gz", train_labels)?,
-            limit(train_limit),
-            &gpu,
-        )
-        .map_err(js)?;
-        let test = Dataset::from_images(
-            &images("t10k-images-idx3-ubyte.gz", test_images)?,
-            &labels("t10k-labels-idx1-ubyte.gz", test_labels)?,
-            limit(test_limit),
-            &gpu,
-        )
-        .map_err(js)?;
-        let (model, optimizer, batch): (_, Box<dyn Optimizer>, _) = match model {
+        let train =
+            Dataset::from_images(&m.train_images, &m.train_labels, limit(train_limit), &gpu)
+                .map_err(js)?;
+        let test = Dataset::from_images(&m.test_images, &m.test_labels, limit(test_limit), &gpu)
+            .map_err(js)?;
+        let (model, optimizer, batch, eval_batch): (_, Box<dyn Optimizer>, _, _) = match model {
             "mlp" => (
                 models::mnist_mlp(seed, &gpu),
                 Box::new(RmsProp::new(1e-3)),
                 128,
+                1000,
             ),
             "convnet" => (
                 models::mnist_convnet(seed, &gpu),
                 Box::new(Adam::new(1e-3)),
                 64,
+                250,
             ),
             other => {
                 return Err(JsError::new(&format!(
@@ -179,17 +170,19 @@ impl Trainer {
                 )))
             }
         };
-        let epoch = fresh_epoch(0, &gpu)?;
+        let epoch = start_epoch(&train, batch, seed, 0)?;
+        let state = State {
+            model: model.map_err(js)?,
+            train,
+            test,
+            batch,
+            eval_batch,
+            seed,
+            optimizer: RefCell::new(optimizer),
+            epoch: RefCell::new(epoch),
+        };
         Ok(Trainer {
-            state: Rc::new(State {
-                model: model.map_err(js)?,
-                train,
-                test,
-                batch,
-                seed,
-                optimizer: RefCell::new(optimizer),
-                epoch: RefCell::new(epoch),
-            }),
+            state: Rc::new(state),
         })
     }
 
@@ -208,55 +201,42 @@ impl Trainer {
         let (mut epoch, mut optimizer) =
             match (s.epoch.try_borrow_mut(), s.optimizer.try_borrow_mut()) {
                 (Ok(e), Ok(o)) => (e, o),
-                _ => return Err(JsError::new("the trainer is busy: await the previous call")),
+                _ => return Err(busy()),
             };
-        let shuffle = s.seed.wrapping_add(epoch.number);
-        let mut batches = s.train.batches(s.batch, Some(shuffle)).map_err(js)?;
+        let Epoch {
+            order, progress, ..
+        } = &mut *epoch;
+        let mut batches = s.train.batches_in(s.batch, Some(order)).map_err(js)?;
         // The epoch resumes where the last call stopped: `nth` skips without gathering.
-        let first = batches.nth(epoch.step);
-        let mut done = 0;
+        let first = batches.nth(progress.step);
+        let before = progress.step;
         for batch in first.into_iter().chain(batches).take(count) {
             let (x, y) = batch.map_err(js)?;
-            let Epoch {
-                loss_sum, correct, ..
-            } = &mut *epoch;
             s.model
-                .train_step(&x, &y, optimizer.as_mut(), loss_sum, correct)
+                .train_step(&x, &y, optimizer.as_mut(), progress)
                 .map_err(js)?;
-            epoch.seen += y.len();
-            epoch.step += 1;
-            done += 1;
         }
-        Ok(done)
+        Ok(progress.step - before)
     }
 
     /// Resolves, once the recorded steps have run, to `{epoch, step, steps, loss, accuracy}`:
     /// the epoch's running mean loss and accuracy so far.
     pub fn progress(&self) -> Promise {
         let state = self.state.clone();
-        let steps = self.steps_per_epoch();
         future_to_promise(async move {
-            let (number, step, seen, loss_sum, correct) = {
-                let e = state
-                    .epoch
-                    .try_borrow()
-                    .map_err(|_| JsValue::from_str("the trainer is busy"))?;
-                (
-                    e.number,
-                    e.step,
-                    e.seen,
-                    e.loss_sum.clone(),
-                    e.correct.clone(),
-                )
-            };
-            let n = seen.max(1) as f32;
-            let fail = |e: Error| JsValue::from_str(&e.to_string());
-            let loss = loss_sum.to_scalar_async().await.map_err(fail)? / n;
-            let accuracy = correct.to_scalar_async().await.map_err(fail)? / n;
+            let e = state
+                .epoch
+                .try_borrow()
+                .map_err(|_| JsValue::from_str("the trainer is busy"))?;
+            let (loss, accuracy) = e
+                .progress
+                .running_async()
+                .await
+                .map_err(|e| JsValue::from_str(&e.to_string()))?;
             Ok(object(&[
-                ("epoch", (number as f64).into()),
-                ("step", (step as f64).into()),
-                ("steps", (steps as f64).into()),
+                ("epoch", (e.number as f64).into()),
+                ("step", (e.progress.step as f64).into()),
+                ("steps", (e.progress.steps as f64).into()),
                 ("loss", loss.into()),
                 ("accuracy", accuracy.into()),
             ]))
@@ -266,13 +246,9 @@ impl Trainer {
     /// Starts the next epoch (a new shuffle, fresh running sums).
     #[wasm_bindgen(js_name = nextEpoch)]
     pub fn next_epoch(&self) -> Result<(), JsError> {
-        let mut e = self
-            .state
-            .epoch
-            .try_borrow_mut()
-            .map_err(|_| JsError::new("the trainer is busy: await the previous call"))?;
-        let number = e.number + 1;
-        *e = fresh_epoch(number, self.state.train.device())?;
+        let s = &self.state;
+        let mut epoch = s.epoch.try_borrow_mut().map_err(|_| busy())?;
+        *epoch = start_epoch(&s.train, s.batch, s.seed, epoch.number + 1)?;
         Ok(())
     }
 
@@ -282,7 +258,7 @@ impl Trainer {
         future_to_promise(async move {
             let (loss, accuracy) = state
                 .model
-                .evaluate_async(&state.test, 1000)
+                .evaluate_async(&state.test, state.eval_batch)
                 .await
                 .map_err(|e| JsValue::from_str(&e.to_string()))?;
             Ok(js_sys::Float32Array::from(&[loss, accuracy][..]).into())

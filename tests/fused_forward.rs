@@ -20,7 +20,13 @@ fn dense_forward_fuses_bias_and_activation() -> Result<()> {
     out.forward(&hidden.forward(&x)?)?;
     gpu.matmul_kernel()?;
     if let Err(e) = gpu.profile_kernels() {
-        eprintln!("FUSION NOT CHECKED: {e}");
+        // Kernel names come from timestamp queries: without them the check cannot run, and
+        // says so by failing, unless GPU checks are let off as a whole.
+        assert!(
+            std::env::var("TENSORGEARS_ALLOW_NO_GPU").as_deref() == Ok("1"),
+            "fusion cannot be checked without kernel profiling: {e}"
+        );
+        eprintln!("FUSION NOT CHECKED (TENSORGEARS_ALLOW_NO_GPU=1): {e}");
         return Ok(());
     }
     let _ = gpu.take_kernel_times()?;

@@ -213,16 +213,6 @@ fn run(op: &Op, x: &Input, dev: &Device, other: &Device) -> Result<(Vec<usize>, 
     }
 }
 
-fn close(g: f32, w: f32) -> bool {
-    if g.is_nan() || w.is_nan() {
-        return g.is_nan() && w.is_nan();
-    }
-    if g.is_infinite() || w.is_infinite() {
-        return g == w;
-    }
-    (g - w).abs() <= 1e-3 + 1e-3 * w.abs()
-}
-
 /// The GPU's answer is the CPU's, or both are errors; the GPU alone may refuse what passes its
 /// limits.
 fn check(op: &Op, x: &Input, gpu: &Device) {
@@ -232,9 +222,13 @@ fn check(op: &Op, x: &Input, gpu: &Device) {
     match (&want, &got) {
         (Ok((ws, wd, wv)), Ok((gs, gd, gv))) => {
             assert_eq!((ws, wd), (gs, gd), "{op:?} on {x:?}");
-            for (i, (g, w)) in gv.iter().zip(wv).enumerate() {
-                assert!(close(*g, *w), "{op:?} on {x:?} at {i}: GPU {g}, CPU {w}");
-            }
+            common::assert_close_slices(
+                gv,
+                wv,
+                common::ATOL,
+                common::RTOL,
+                &format!("{op:?} on {x:?}"),
+            );
         }
         (Err(_), Err(_)) => {}
         (Ok(_), Err(Error::LimitExceeded { .. } | Error::OutOfMemory { .. })) => {}

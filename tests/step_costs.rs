@@ -87,9 +87,11 @@ fn steady_state(
     gpu.matmul_kernel()?;
     let before = gpu.gpu_counters().expect("a GPU device has counters");
     let mut readbacks_during_steps = 0;
+    let mut dispatches_after_step = Vec::new();
     let stats = model.train_epoch(data, batch, opt, Some(1), |p| {
         let now = gpu.gpu_counters().expect("counters");
         readbacks_during_steps = now.since(&before).readbacks;
+        dispatches_after_step.push(now.since(&before).dispatches);
         assert!(p.step <= 10);
         Ok(())
     })?;
@@ -122,9 +124,17 @@ fn steady_state(
     // Every step is recorded, not waited on: far fewer submits than steps.
     assert!(cost.submits <= 3, "{cost:?}");
     eprintln!("10 steps: {cost:?}");
-    // Each step runs the same kernels.
-    let per_step = cost.dispatches / 10;
-    assert_eq!(cost.dispatches % 10, 0, "{cost:?}");
-    assert!(per_step > 0);
+    // Each step runs the same kernels: as many dispatches every step.
+    let per_step: Vec<u64> = std::iter::once(0)
+        .chain(dispatches_after_step.iter().copied())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .collect();
+    assert_eq!(per_step.len(), 10, "{per_step:?}");
+    assert!(
+        per_step[0] > 0 && per_step.iter().all(|&d| d == per_step[0]),
+        "{per_step:?}"
+    );
     Ok(())
 }

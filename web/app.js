@@ -105,18 +105,20 @@ async function train() {
   for (let epoch = 0; epoch < epochs; epoch++) {
     const start = performance.now();
     let done = 0;
+    let p = null;
     while (done < steps) {
       const n = trainer.trainSteps(chunk);
       if (n === 0) break;
       done += n;
-      const p = await trainer.progress();
+      p = await trainer.progress();
       tg.points.push({ t: epoch + done / steps, loss: p.loss, accuracy: p.accuracy });
       $('progress').value = (epoch + done / steps) / epochs;
       status(`Epoch ${epoch + 1} of ${epochs}: step ${done} of ${steps}, loss ${p.loss.toFixed(4)}, accuracy ${p.accuracy.toFixed(4)}`);
       drawChart();
     }
     const seconds = (performance.now() - start) / 1000;
-    const p = await trainer.progress();
+    // The last chunk's progress is the epoch's: no second read.
+    if (!p) p = await trainer.progress();
     const [testLoss, testAccuracy] = await trainer.evaluate();
     tg.epochs.push({ epoch, seconds, loss: p.loss, accuracy: p.accuracy, testLoss, testAccuracy });
     $('epochs').innerHTML = tg.epochs

@@ -163,27 +163,6 @@ pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images> {
     })
 }
 
-/// A file's bytes as served or downloaded, gzip-compressed or not, made ready for
-/// [`parse_images`] and [`parse_labels`]: decompressed, to at most the deflate bound of their
-/// size (a forged stream cannot claim more memory than that). The way in a browser, where the
-/// page fetches the files and there is no file system.
-///
-/// ```
-/// use std::io::Write;
-/// use std::path::Path;
-/// use tensorgears::data::mnist;
-/// let labels = [0, 0, 8, 1, 0, 0, 0, 2, 4, 2];
-/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-/// gz.write_all(&labels).unwrap();
-/// let bytes = mnist::unpack(Path::new("labels.gz"), gz.finish().unwrap())?;
-/// assert_eq!(mnist::parse_labels(Path::new("labels.gz"), &bytes)?, vec![4, 2]);
-/// assert!(mnist::unpack(Path::new("x.gz"), vec![0x1f, 0x8b, 8, 0]).is_err()); // truncated
-/// # Ok::<(), tensorgears::Error>(())
-/// ```
-pub fn unpack(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
-    decompress(path, raw)
-}
-
 /// Parses an IDX label file (magic 2049, one dimension); every label must be a digit.
 ///
 /// ```
@@ -227,12 +206,53 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 /// # Ok::<(), tensorgears::Error>(())
 /// ```
 pub fn load_dir(dir: &Path) -> Result<Mnist> {
-    let path_of = |name: &str| {
-        find(dir, name).ok_or_else(|| data_error(dir, format!("{name}(.gz) is missing")))
+    let read = |name: &str| -> Result<(PathBuf, Vec<u8>)> {
+        let p =
+            find(dir, name).ok_or_else(|| data_error(dir, format!("{name}(.gz) is missing")))?;
+        let bytes = read_idx_bytes(&p)?;
+        Ok((p, bytes))
     };
-    let images = |name: &str| -> Result<Images> {
-        let p = path_of(name)?;
-        let img = parse_images(&p, &read_idx_bytes(&p)?)?;
+    assemble([
+        read(FILES[0].0)?,
+        read(FILES[1].0)?,
+        read(FILES[2].0)?,
+        read(FILES[3].0)?,
+    ])
+}
+
+/// MNIST from the four files' bytes as served or downloaded (gzip or not), in the order of
+/// [`FILES`], with `load_dir`'s checks: the way in a browser, where the page fetches them.
+///
+/// ```
+/// use tensorgears::data::mnist;
+/// let image_file = |count: u8| {
+///     let mut f = vec![0, 0, 8, 3, 0, 0, 0, count, 0, 0, 0, 28, 0, 0, 0, 28];
+///     f.resize(16 + 784 * count as usize, 0);
+///     f
+/// };
+/// let labels = |l: &[u8]| [&[0, 0, 8, 1, 0, 0, 0, l.len() as u8][..], l].concat();
+/// let m = mnist::from_bytes([image_file(2), labels(&[3, 4]), image_file(1), labels(&[5])])?;
+/// assert_eq!((m.train_images.count, m.test_labels.clone()), (2, vec![5]));
+/// // Labels that do not match the images are an error, as from files.
+/// assert!(mnist::from_bytes([image_file(2), labels(&[3]), image_file(1), labels(&[5])]).is_err());
+/// # Ok::<(), tensorgears::Error>(())
+/// ```
+pub fn from_bytes(files: [Vec<u8>; 4]) -> Result<Mnist> {
+    let [a, b, c, d] = files;
+    let named = |i: usize, raw: Vec<u8>| -> Result<(PathBuf, Vec<u8>)> {
+        let p = PathBuf::from(format!("{}.gz", FILES[i].0));
+        let bytes = decompress(&p, raw)?;
+        Ok((p, bytes))
+    };
+    assemble([named(0, a)?, named(1, b)?, named(2, c)?, named(3, d)?])
+}
+
+/// Parses the four files' contents (train images, train labels, test images, test labels),
+/// checking that the images are 28x28 and that each label file matches its images.
+fn assemble(files: [(PathBuf, Vec<u8>); 4]) -> Result<Mnist> {
+    let [train_images, train_labels, test_images, test_labels] = files;
+    let images = |(p, bytes): (PathBuf, Vec<u8>)| -> Result<Images> {
+        let img = parse_images(&p, &bytes)?;
         if (img.rows, img.cols) != (28, 28) {
             return Err(data_error(
                 &p,
@@ -241,9 +261,8 @@ pub fn load_dir(dir: &Path) -> Result<Mnist> {
         }
         Ok(img)
     };
-    let labels = |name: &str, count: usize| -> Result<Vec<u8>> {
-        let p = path_of(name)?;
-        let l = parse_labels(&p, &read_idx_bytes(&p)?)?;
+    let labels = |(p, bytes): (PathBuf, Vec<u8>), count: usize| -> Result<Vec<u8>> {
+        let l = parse_labels(&p, &bytes)?;
         if l.len() != count {
             return Err(data_error(
                 &p,
@@ -252,10 +271,10 @@ pub fn load_dir(dir: &Path) -> Result<Mnist> {
         }
         Ok(l)
     };
-    let train_images = images(FILES[0].0)?;
-    let train_labels = labels(FILES[1].0, train_images.count)?;
-    let test_images = images(FILES[2].0)?;
-    let test_labels = labels(FILES[3].0, test_images.count)?;
+    let train_images = images(train_images)?;
+    let train_labels = labels(train_labels, train_images.count)?;
+    let test_images = images(test_images)?;
+    let test_labels = labels(test_labels, test_images.count)?;
     Ok(Mnist {
         train_images,
         train_labels,
@@ -275,7 +294,7 @@ pub fn load_dir(dir: &Path) -> Result<Mnist> {
 pub fn cache_dir() -> Option<PathBuf> {
     #[cfg(not(target_arch = "wasm32"))]
     return dirs::cache_dir().map(|d| d.join("tensorgears").join("mnist"));
-    // A page has no file system: it fetches the files and hands them to `unpack`.
+    // A page has no file system: it fetches the files and hands them to `from_bytes`.
     #[cfg(target_arch = "wasm32")]
     None
 }
@@ -352,7 +371,7 @@ fn download_one(url: &str, _dir: &Path, _name: &str, _sha256: &str) -> Result<()
     Err(Error::Download {
         url: url.to_string(),
         msg: "a browser build downloads nothing itself: fetch the files in the page and pass \
-              their bytes to mnist::unpack and mnist::parse_images / parse_labels"
+              their bytes to mnist::from_bytes"
             .into(),
     })
 }

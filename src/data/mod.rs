@@ -195,23 +195,64 @@ impl Dataset {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn batches(&self, batch_size: usize, shuffle_seed: Option<u64>) -> Result<Batches<'_>> {
+        let order = shuffle_seed.map(|s| self.shuffled_order(s)).transpose()?;
+        self.batches_in(batch_size, order.as_ref())
+    }
+
+    /// The order of rows `batches` takes with `seed`, on the device: made once, it serves a
+    /// loop that resumes an epoch part way through [`Dataset::batches_in`] (a page that trains
+    /// a few steps per call) without shuffling and uploading it again each time.
+    ///
+    /// ```
+    /// use tensorgears::data::Dataset;
+    /// # use tensorgears::Device;
+    /// # let dev = Device::cpu();
+    /// let ds = Dataset::new(&[0; 10], &[0, 1, 2, 3, 4], 2, &dev)?;
+    /// let order = ds.shuffled_order(7)?;
+    /// let labels = |b: tensorgears::data::Batches| -> tensorgears::Result<Vec<u32>> {
+    ///     let mut l = Vec::new();
+    ///     for batch in b {
+    ///         l.extend(batch?.1.to_vec_u32()?);
+    ///     }
+    ///     Ok(l)
+    /// };
+    /// assert_eq!(labels(ds.batches_in(2, Some(&order))?)?, labels(ds.batches(2, Some(7))?)?);
+    /// # Ok::<(), tensorgears::Error>(())
+    /// ```
+    pub fn shuffled_order(&self, seed: u64) -> Result<Tensor> {
+        let mut o: Vec<u32> = (0..self.count as u32).collect();
+        o.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        Tensor::from_vec_u32(o, &[self.count], self.device())
+    }
+
+    /// The batches of one epoch in `order` (from [`Dataset::shuffled_order`]), or in row order.
+    pub fn batches_in(&self, batch_size: usize, order: Option<&Tensor>) -> Result<Batches<'_>> {
         if batch_size == 0 {
             return Err(Error::InvalidArgument {
                 op: "batches",
                 msg: "the batch size must be at least 1".into(),
             });
         }
-        let order = match shuffle_seed {
-            Some(seed) => {
-                let mut o: Vec<u32> = (0..self.count as u32).collect();
-                o.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-                Some(Tensor::from_vec_u32(o, &[self.count], self.device())?)
+        if let Some(o) = order {
+            if o.shape() != [self.count]
+                || o.dtype() != DType::U32
+                || !o.device().same(self.device())
+            {
+                return Err(Error::InvalidArgument {
+                    op: "batches",
+                    msg: format!(
+                        "an order is a u32 tensor of shape [{}] on the data set's device; got \
+                         {:?} {:?}",
+                        self.count,
+                        o.dtype(),
+                        o.shape()
+                    ),
+                });
             }
-            None => None,
-        };
+        }
         Ok(Batches {
             data: self,
-            order,
+            order: order.map(|o| o.contiguous()).transpose()?,
             batch_size,
             next: 0,
         })

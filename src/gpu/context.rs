@@ -19,10 +19,11 @@ impl GpuContext {
     pub(crate) async fn open() -> Result<GpuContext> {
         let runtime = Runtime::open().await?;
         let profile = AdapterProfile::new(&runtime.adapter);
+        let matmul = Tuner::new(&profile);
         Ok(GpuContext {
             runtime,
             profile,
-            matmul: Tuner::default(),
+            matmul,
         })
     }
 }

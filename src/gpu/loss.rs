@@ -50,26 +50,34 @@ fn cross_entropy_with(
     classes: usize,
     parallel: bool,
 ) -> Result<GpuStorage> {
+    let kernels = (kernels::CROSS_ENTROPY_ROWS, kernels::CROSS_ENTROPY);
     let op = "sparse_softmax_cross_entropy";
+    batch_sum(op, kernels, logits, labels, batch, classes, parallel)
+}
+
+/// A batch's sum of per-row terms: `per_row` (`kernels.0`) in a workgroup per row then a sum
+/// of the rows (`parallel`), or the whole batch in one workgroup (`kernels.1`).
+fn batch_sum(
+    op: &'static str,
+    (per_row_kernel, whole): (Kernel, Kernel),
+    logits: &GpuStorage,
+    labels: &GpuStorage,
+    batch: usize,
+    classes: usize,
+    parallel: bool,
+) -> Result<GpuStorage> {
     let params = LossParams::new(op, batch, classes)?;
     let resources = |out| bound(logits, labels, out);
     if parallel {
         let rows = GpuStorage::new(&logits.ctx, op, batch)?;
-        per_row(
-            kernels::CROSS_ENTROPY_ROWS,
-            &params,
-            &resources(&rows),
-            batch,
-            logits,
-        )?;
+        per_row(per_row_kernel, &params, &resources(&rows), batch, logits)?;
         return reduce(ReduceOp::Sum, &rows, &Layout::contiguous(&[batch]), 0);
     }
     let out = GpuStorage::new(&logits.ctx, op, 1)?;
-    // One workgroup folds the whole batch.
     logits
         .ctx
         .runtime
-        .dispatch(kernels::CROSS_ENTROPY, &params, &resources(&out), [1, 1, 1])?;
+        .dispatch(whole, &params, &resources(&out), [1, 1, 1])?;
     Ok(out)
 }
 
@@ -162,26 +170,16 @@ fn count_correct_with(
     classes: usize,
     parallel: bool,
 ) -> Result<GpuStorage> {
-    let op = "count_correct";
-    let params = LossParams::new(op, batch, classes)?;
-    let resources = |out| bound(logits, labels, out);
-    if parallel {
-        let rows = GpuStorage::new(&logits.ctx, op, batch)?;
-        per_row(
-            kernels::CORRECT_ROWS,
-            &params,
-            &resources(&rows),
-            batch,
-            logits,
-        )?;
-        return reduce(ReduceOp::Sum, &rows, &Layout::contiguous(&[batch]), 0);
-    }
-    let out = GpuStorage::new(&logits.ctx, op, 1)?;
-    logits
-        .ctx
-        .runtime
-        .dispatch(kernels::COUNT_CORRECT, &params, &resources(&out), [1, 1, 1])?;
-    Ok(out)
+    let kernels = (kernels::CORRECT_ROWS, kernels::COUNT_CORRECT);
+    batch_sum(
+        "count_correct",
+        kernels,
+        logits,
+        labels,
+        batch,
+        classes,
+        parallel,
+    )
 }
 
 #[cfg(test)]

@@ -39,44 +39,6 @@ pub(crate) fn step(
     step_with(w, g, s, step, len, via_textures)
 }
 
-/// Adam's update: its state holds m in its first `len` elements and v in the next.
-fn adam(
-    w: &GpuStorage,
-    g: &GpuStorage,
-    s: &GpuStorage,
-    step: OptimizerStep,
-    len: usize,
-) -> Result<()> {
-    let OptimizerStep::Adam {
-        lr,
-        beta1,
-        beta2,
-        epsilon,
-    } = step
-    else {
-        return Err(crate::Error::InvalidArgument {
-            op: "optimizer step",
-            msg: format!("{step:?} is not Adam"),
-        });
-    };
-    let params = OptimizerParams {
-        len: word("optimizer step", "a parameter's elements", len)?,
-        lr,
-        decay: beta1,
-        epsilon,
-        width: 0,
-        decay2: beta2,
-        _pad1: 0,
-        _pad2: 0,
-    };
-    // The kernel indexes v at len + i.
-    word("optimizer step", "a parameter's state", step.state_len(len))?;
-    let resources = [(1, w.bind()), (2, g.bind()), (3, s.bind())];
-    w.ctx
-        .runtime
-        .dispatch_items(kernels::ADAM, &params, &resources, len)
-}
-
 /// `step`, through textures when `via_textures` and `texture_rows` allows it.
 fn step_with(
     w: &GpuStorage,
@@ -86,17 +48,29 @@ fn step_with(
     len: usize,
     via_textures: bool,
 ) -> Result<()> {
-    // The same update, read from storage buffers or from textures.
-    let (buffers_kernel, textures_kernel, lr, decay, epsilon) = match step {
-        OptimizerStep::Adam { .. } => return adam(w, g, s, step, len),
-        OptimizerStep::Sgd { lr, momentum } => {
-            (kernels::SGD, kernels::SGD_TEXTURES, lr, momentum, 0.0)
-        }
+    // The same update, read from storage buffers or from textures (Adam from buffers only:
+    // its state holds m in its first `len` elements and v in the next).
+    let (buffers_kernel, textures_kernel, lr, decay, decay2, epsilon) = match step {
+        OptimizerStep::Adam {
+            lr,
+            beta1,
+            beta2,
+            epsilon,
+        } => (kernels::ADAM, None, lr, beta1, beta2, epsilon),
+        OptimizerStep::Sgd { lr, momentum } => (
+            kernels::SGD,
+            Some(kernels::SGD_TEXTURES),
+            lr,
+            momentum,
+            0.0,
+            0.0,
+        ),
         OptimizerStep::RmsProp { lr, rho, epsilon } => (
             kernels::RMSPROP,
-            kernels::RMSPROP_TEXTURES,
+            Some(kernels::RMSPROP_TEXTURES),
             lr,
             rho,
+            0.0,
             epsilon,
         ),
     };
@@ -106,13 +80,18 @@ fn step_with(
         decay,
         epsilon,
         width: TEXTURE_WIDTH as u32,
-        decay2: 0.0,
+        decay2,
         _pad1: 0,
         _pad2: 0,
     };
+    // The kernels index the state up to state_len (Adam's v at len + i).
+    word("optimizer step", "a parameter's state", step.state_len(len))?;
     let ctx = &w.ctx;
     let runtime = &ctx.runtime;
-    if let Some(rows) = texture_rows(ctx, len).filter(|_| via_textures) {
+    let textures = textures_kernel.filter(|_| via_textures);
+    if let Some((textures_kernel, rows)) =
+        textures.and_then(|k| texture_rows(ctx, len).map(|rows| (k, rows)))
+    {
         let wt = to_texture(w, len, rows)?;
         let gt = to_texture(g, len, rows)?;
         let st = to_texture(s, len, rows)?;

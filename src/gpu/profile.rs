@@ -63,6 +63,11 @@ pub(crate) struct AdapterProfile {
     /// 2^28 (about 10 ms a run on lavapipe: larger ones would hold the device for seconds while
     /// a dozen runs are timed), on GPU hardware any.
     pub(crate) tune_flops: (u64, u64),
+    /// Kernel choices may be measured (the matmul tuner). Not in a browser, whose page can
+    /// neither block while kernels are timed nor start the thread that times them: there the
+    /// defaults serve, gemm on GPU hardware and on a CPU-emulated adapter the register kernel,
+    /// which every adapter runs.
+    pub(crate) measures: bool,
     /// Bytes of workgroup memory a kernel may use: the gemm kernel needs 8 KiB.
     pub(crate) workgroup_memory: u32,
     /// Invocations per workgroup: the 128x128 gemm tile needs 256.
@@ -90,6 +95,7 @@ impl AdapterProfile {
             fill_workgroups: if emulated { 0 } else { 256 },
             tune_flops: (1 << 18, if emulated { 1 << 28 } else { u64::MAX }),
             parallel_rows: !emulated,
+            measures: !cfg!(target_arch = "wasm32"),
             workgroup_memory: facts.limits.max_compute_workgroup_storage_size,
             max_invocations: facts.limits.max_compute_invocations_per_workgroup,
         }

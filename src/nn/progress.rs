@@ -33,6 +33,18 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// The start of an epoch of `steps` steps on `device`: nothing seen, sums of zero. For a
+    /// loop that drives [`Sequential::train_step`](super::Sequential::train_step) itself.
+    pub fn new(steps: usize, device: &crate::Device) -> Result<Progress> {
+        Ok(Progress {
+            step: 0,
+            steps,
+            seen: 0,
+            loss_sum: Tensor::scalar(0.0, device)?,
+            correct: Tensor::scalar(0.0, device)?,
+        })
+    }
+
     /// Mean loss and accuracy so far. Reads two numbers back from the device, so it waits for
     /// the steps recorded so far to finish.
     ///
@@ -57,6 +69,15 @@ impl Progress {
         Ok((
             self.loss_sum.to_scalar()? / n,
             self.correct.to_scalar()? / n,
+        ))
+    }
+
+    /// `running` without blocking (the way in a browser).
+    pub async fn running_async(&self) -> Result<(f32, f32)> {
+        let n = self.seen.max(1) as f32;
+        Ok((
+            self.loss_sum.to_scalar_async().await? / n,
+            self.correct.to_scalar_async().await? / n,
         ))
     }
 }

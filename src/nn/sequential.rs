@@ -211,18 +211,10 @@ impl Sequential {
         let batches = data.batches(batch_size, shuffle_seed)?;
         let steps = batches.num_batches();
         let weights = self.weights();
-        let mut p = Progress {
-            step: 0,
-            steps,
-            seen: 0,
-            loss_sum: Tensor::scalar(0.0, data.device())?,
-            correct: Tensor::scalar(0.0, data.device())?,
-        };
+        let mut p = Progress::new(steps, data.device())?;
         for batch in batches {
             let (x, y) = batch?;
-            self.step_with(&x, &y, &weights, optimizer, &mut p.loss_sum, &mut p.correct)?;
-            p.seen += y.len();
-            p.step += 1;
+            self.step_with(&x, &y, &weights, optimizer, &mut p)?;
             progress(&p)?;
         }
         let (loss, accuracy) = p.running()?;
@@ -234,14 +226,12 @@ impl Sequential {
     }
 
     /// One training step on the batch `(x, y)`: forward, sparse softmax-cross-entropy,
-    /// gradients and `optimizer`'s update. Adds the batch's summed loss and its count of
-    /// correct predictions to `loss_sum` and `correct`, one-element tensors on the device, so
-    /// that a loop driving the steps itself (a page that must yield to its event loop between
-    /// steps, say) reads them back only when it wants to. [`Sequential::train_epoch`] runs
-    /// these steps.
+    /// gradients and `optimizer`'s update, counted into `progress` (its running sums stay on
+    /// the device). For a loop that drives the steps itself (a page that must yield to its
+    /// event loop between steps, say); [`Sequential::train_epoch`] runs these steps.
     ///
     /// ```
-    /// use tensorgears::nn::{Activation, Dense, Sequential};
+    /// use tensorgears::nn::{Activation, Dense, Progress, Sequential};
     /// use tensorgears::optim::Sgd;
     /// # use tensorgears::{Device, Tensor};
     /// # let dev = Device::cpu();
@@ -249,11 +239,12 @@ impl Sequential {
     /// let model = Sequential::new(vec![Dense::from_tensors(w, b, Activation::Softmax)?]);
     /// let x = Tensor::from_vec(vec![1., 0., 0., 1.], &[2, 2], &dev)?;
     /// let y = Tensor::from_vec_u32(vec![0, 1], &[2], &dev)?;
-    /// let (mut loss_sum, mut correct) = (Tensor::scalar(0.0, &dev)?, Tensor::scalar(0.0, &dev)?);
-    /// model.train_step(&x, &y, &mut Sgd::new(0.1), &mut loss_sum, &mut correct)?;
+    /// let mut progress = Progress::new(1, &dev)?;
+    /// model.train_step(&x, &y, &mut Sgd::new(0.1), &mut progress)?;
+    /// assert_eq!((progress.step, progress.seen), (1, 2));
     /// // Equal logits before the step: ln 2 per row, and ties go to class 0.
-    /// assert!((loss_sum.to_scalar()? - 2.0 * std::f32::consts::LN_2).abs() < 1e-6);
-    /// assert_eq!(correct.to_scalar()?, 1.0);
+    /// let (loss, accuracy) = progress.running()?;
+    /// assert!((loss - std::f32::consts::LN_2).abs() < 1e-6 && accuracy == 0.5);
     /// let w = model.weights()[0].as_tensor().to_vec()?;
     /// assert!(w.iter().any(|&v| v != 0.0)); // the step moved the weights
     /// # Ok::<(), tensorgears::Error>(())
@@ -263,10 +254,9 @@ impl Sequential {
         x: &Tensor,
         y: &Tensor,
         optimizer: &mut dyn Optimizer,
-        loss_sum: &mut Tensor,
-        correct: &mut Tensor,
+        progress: &mut Progress,
     ) -> Result<()> {
-        self.step_with(x, y, &self.weights(), optimizer, loss_sum, correct)
+        self.step_with(x, y, &self.weights(), optimizer, progress)
     }
 
     /// The step itself. The sums are added before the step's graph is dropped, so that its
@@ -277,15 +267,16 @@ impl Sequential {
         y: &Tensor,
         weights: &[&Var],
         optimizer: &mut dyn Optimizer,
-        loss_sum: &mut Tensor,
-        correct: &mut Tensor,
+        p: &mut Progress,
     ) -> Result<()> {
         let step = self.steps.fetch_add(1, Ordering::Relaxed);
         let logits = self.logits_mode(x, Mode::Training { step })?;
         let loss = loss::sparse_softmax_cross_entropy_unchecked(&logits, y)?;
         optimizer.step(weights, &loss.backward()?)?;
-        *loss_sum = loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
-        *correct = correct.add(&loss::count_correct(&logits.detach(), y)?)?;
+        p.loss_sum = p.loss_sum.add(&loss.detach().mul_scalar(y.len() as f32)?)?;
+        p.correct = p.correct.add(&loss::count_correct(&logits.detach(), y)?)?;
+        p.seen += y.len();
+        p.step += 1;
         Ok(())
     }
 

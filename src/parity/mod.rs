@@ -59,13 +59,6 @@ pub enum Values {
     U32(Vec<u32>),
 }
 
-fn read(t: &Tensor) -> Result<Values> {
-    Ok(match t.dtype() {
-        DType::F32 => Values::F32(t.to_vec()?),
-        DType::U32 => Values::U32(t.to_vec_u32()?),
-    })
-}
-
 async fn read_async(t: &Tensor) -> Result<Values> {
     Ok(match t.dtype() {
         DType::F32 => Values::F32(t.to_vec_async().await?),
@@ -73,34 +66,16 @@ async fn read_async(t: &Tensor) -> Result<Values> {
     })
 }
 
-/// Runs `case` on the CPU and on `gpu`, reading the GPU's outputs back by blocking (native
-/// targets).
-pub fn run(case: &Case, gpu: &Device) -> Outcome {
-    let outputs = (|| {
-        let want = cpu_outputs(case)?;
-        let got = (case.run)(gpu)?;
-        let read: Result<Vec<(Vec<usize>, Values)>> = got
-            .iter()
-            .map(|t| Ok((t.shape().to_vec(), read(t)?)))
-            .collect();
-        Ok::<_, crate::Error>((want, read?))
-    })();
-    outcome(case, outputs)
-}
-
-/// `run` without blocking: the GPU's outputs are awaited (the way in a browser).
+/// Runs `case` on the CPU and on `gpu` and compares their outputs. The reads are awaited, as a
+/// browser needs; natively `pollster::block_on(run_async(..))` runs it.
 pub async fn run_async(case: &Case, gpu: &Device) -> Outcome {
     // An error left on the device by an earlier case would surface at this case's first read:
     // wait for the device and drop it, so that each case answers for its own kernels only.
     let _ = gpu.synchronize_async().await;
     let outputs = async {
-        let want = cpu_outputs(case)?;
-        let got = (case.run)(gpu)?;
-        let mut read = Vec::with_capacity(got.len());
-        for t in &got {
-            read.push((t.shape().to_vec(), read_async(t).await?));
-        }
-        Ok::<_, crate::Error>((want, read))
+        let want = outputs(case, &Device::cpu()).await?;
+        let got = outputs(case, gpu).await?;
+        Ok::<_, crate::Error>((want, got))
     }
     .await;
     outcome(case, outputs)
@@ -108,11 +83,13 @@ pub async fn run_async(case: &Case, gpu: &Device) -> Outcome {
 
 type Outputs = Vec<(Vec<usize>, Values)>;
 
-fn cpu_outputs(case: &Case) -> Result<Outputs> {
-    (case.run)(&Device::cpu())?
-        .iter()
-        .map(|t| Ok((t.shape().to_vec(), read(t)?)))
-        .collect()
+async fn outputs(case: &Case, device: &Device) -> Result<Outputs> {
+    let tensors = (case.run)(device)?;
+    let mut read = Vec::with_capacity(tensors.len());
+    for t in &tensors {
+        read.push((t.shape().to_vec(), read_async(t).await?));
+    }
+    Ok(read)
 }
 
 fn outcome(case: &Case, outputs: Result<(Outputs, Outputs)>) -> Outcome {
@@ -129,6 +106,18 @@ fn outcome(case: &Case, outputs: Result<(Outputs, Outputs)>) -> Outcome {
         max_error,
         failure,
     }
+}
+
+/// Whether `got` matches `want` within `atol + rtol * |want|`; NaN matches only NaN, and an
+/// infinity only the same infinity. The rule of every CPU-vs-GPU comparison.
+pub fn within(got: f32, want: f32, atol: f32, rtol: f32) -> bool {
+    if got.is_nan() || want.is_nan() {
+        return got.is_nan() && want.is_nan();
+    }
+    if got.is_infinite() || want.is_infinite() {
+        return got == want;
+    }
+    (got - want).abs() <= atol + rtol * want.abs()
 }
 
 /// The largest absolute difference between two runs' outputs, or why they disagree: a shape,
@@ -158,17 +147,12 @@ pub fn compare(
             }
             (Values::F32(w), Values::F32(g)) if w.len() == g.len() => {
                 for (j, (&a, &b)) in w.iter().zip(g).enumerate() {
-                    if a.is_nan() || b.is_nan() || a.is_infinite() || b.is_infinite() {
-                        if a.to_bits() != b.to_bits() && !(a.is_nan() && b.is_nan()) {
-                            return Err(format!("output {i}[{j}]: {b}, expected {a}"));
-                        }
-                        continue;
+                    if !within(b, a, ABS_TOLERANCE, REL_TOLERANCE) {
+                        return Err(format!("output {i}[{j}]: {b}, expected {a}"));
                     }
-                    let d = (a - b).abs();
-                    if d > ABS_TOLERANCE + REL_TOLERANCE * a.abs() {
-                        return Err(format!("output {i}[{j}]: {b}, expected {a} (off by {d:e})"));
+                    if a.is_finite() {
+                        worst = worst.max((a - b).abs());
                     }
-                    worst = worst.max(d);
                 }
             }
             _ => return Err(format!("output {i}: another dtype or length than expected")),

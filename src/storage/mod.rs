@@ -122,11 +122,8 @@ impl Storage {
                 CpuStorage::U32(x) => CpuStorage::U32(cpu::gather(x, layout)?),
             }),
             Storage::Gpu(g) => {
-                let bytes = if layout.is_contiguous() && layout.offset() == 0 {
-                    g.read_bytes(layout.len())?
-                } else {
-                    gpu::contiguous(g, layout)?.read_bytes(layout.len())?
-                };
+                let copy = strided_copy(g, layout)?;
+                let bytes = copy.as_ref().unwrap_or(g).read_bytes(layout.len())?;
                 Ok(host_of(dtype, &bytes))
             }
         }
@@ -137,13 +134,12 @@ impl Storage {
         let Storage::Gpu(g) = self else {
             return self.to_host(layout, dtype);
         };
-        let bytes = if layout.is_contiguous() && layout.offset() == 0 {
-            g.read_bytes_async(layout.len()).await?
-        } else {
-            gpu::contiguous(g, layout)?
-                .read_bytes_async(layout.len())
-                .await?
-        };
+        let copy = strided_copy(g, layout)?;
+        let bytes = copy
+            .as_ref()
+            .unwrap_or(g)
+            .read_bytes_async(layout.len())
+            .await?;
         Ok(host_of(dtype, &bytes))
     }
 
@@ -406,6 +402,16 @@ impl Storage {
             }
             _ => Err(pair_error(op)),
         }
+    }
+}
+
+/// A contiguous copy of the view, unless it already is the start of its buffer in order: a
+/// readback copies a buffer's first bytes.
+fn strided_copy(g: &GpuStorage, layout: &Layout) -> Result<Option<GpuStorage>> {
+    if layout.is_contiguous() && layout.offset() == 0 {
+        Ok(None)
+    } else {
+        gpu::contiguous(g, layout).map(Some)
     }
 }
 

@@ -35,11 +35,8 @@ fn on_gpu<R>(
     layout: &Layout,
     f: impl FnOnce(&GpuStorage) -> Result<R>,
 ) -> Result<R> {
-    if layout.is_contiguous() && layout.offset() == 0 {
-        f(g)
-    } else {
-        f(&gpu::contiguous(g, layout)?)
-    }
+    let copy = super::strided_copy(g, layout)?;
+    f(copy.as_ref().unwrap_or(g))
 }
 
 impl Storage {

@@ -30,16 +30,7 @@ impl Tensor {
         strides: [usize; 2],
         padding: Padding,
     ) -> Result<Tensor> {
-        const OP: &str = "conv2d";
-        let (n, window, cin) = self.conv_window(OP, filters, strides, padding)?;
-        let cout = filters.shape()[3];
-        let w = filters.reshape(&[window.k_h * window.k_w * cin, cout])?;
-        self.patches(OP, n, cin, &window)?.matmul(&w)?.reshape(&[
-            n,
-            window.out_h,
-            window.out_w,
-            cout,
-        ])
+        self.conv_product(filters, strides, padding, |patches, w| patches.matmul(w))
     }
 
     /// `relu(conv2d(self, filters) + bias)` with the bias and relu applied as the product is
@@ -62,13 +53,29 @@ impl Tensor {
         strides: [usize; 2],
         padding: Padding,
     ) -> Result<Tensor> {
+        self.conv_product(filters, strides, padding, |patches, w| {
+            patches.linear_relu(w, bias)
+        })
+    }
+
+    /// The convolution as `product(patches, filters as a matrix)`, back in NHWC.
+    fn conv_product(
+        &self,
+        filters: &Tensor,
+        strides: [usize; 2],
+        padding: Padding,
+        product: impl FnOnce(&Tensor, &Tensor) -> Result<Tensor>,
+    ) -> Result<Tensor> {
         const OP: &str = "conv2d";
         let (n, window, cin) = self.conv_window(OP, filters, strides, padding)?;
         let cout = filters.shape()[3];
         let w = filters.reshape(&[window.k_h * window.k_w * cin, cout])?;
-        self.patches(OP, n, cin, &window)?
-            .linear_relu(&w, bias)?
-            .reshape(&[n, window.out_h, window.out_w, cout])
+        product(&self.patches(OP, n, cin, &window)?, &w)?.reshape(&[
+            n,
+            window.out_h,
+            window.out_w,
+            cout,
+        ])
     }
 
     /// Max-pooling of NHWC images with TensorFlow's `tf.nn.max_pool2d` arithmetic: padding
@@ -179,10 +186,7 @@ impl Tensor {
         padding: Padding,
     ) -> Result<(usize, Window, usize)> {
         let [n, h, w, c] = self.images_shape(op)?;
-        self.check_same_device(op, filters)?;
-        if filters.dtype() != DType::F32 {
-            return Err(filters.dtype_error(op, DType::F32));
-        }
+        self.check_f32_pair(op, filters)?;
         let [kh, kw, cin, _] = *filters.shape() else {
             return Err(Error::InvalidArgument {
                 op,

@@ -6,7 +6,7 @@ use crate::ops::{Epilogue, MatmulDims};
 use crate::{DType, Error, Layout, Result, Tensor};
 
 impl Tensor {
-    fn check_f32_pair(&self, op: &'static str, rhs: &Tensor) -> Result<()> {
+    pub(super) fn check_f32_pair(&self, op: &'static str, rhs: &Tensor) -> Result<()> {
         self.check_same_device(op, rhs)?;
         for t in [self, rhs] {
             if t.dtype() != DType::F32 {

@@ -52,13 +52,18 @@ impl Tensor {
     /// # Ok::<(), tensorgears::Error>(())
     /// ```
     pub fn to_scalar(&self) -> Result<f32> {
+        self.check_single("to_scalar")?;
+        Ok(self.to_vec()?[0])
+    }
+
+    fn check_single(&self, op: &'static str) -> Result<()> {
         if self.len() != 1 {
             return Err(Error::InvalidArgument {
-                op: "to_scalar",
+                op,
                 msg: format!("tensor of shape {:?} is not a single value", self.shape()),
             });
         }
-        Ok(self.to_vec()?[0])
+        Ok(())
     }
 
     /// `to_vec` without blocking: the way to read a GPU tensor in a browser, where the page's
@@ -89,12 +94,7 @@ impl Tensor {
 
     /// `to_scalar` without blocking (see [`Tensor::to_vec_async`]).
     pub async fn to_scalar_async(&self) -> Result<f32> {
-        if self.len() != 1 {
-            return Err(Error::InvalidArgument {
-                op: "to_scalar_async",
-                msg: format!("tensor of shape {:?} is not a single value", self.shape()),
-            });
-        }
+        self.check_single("to_scalar_async")?;
         Ok(self.to_vec_async().await?[0])
     }
 

@@ -10,10 +10,10 @@
 
 use tensorgears::{Device, Result, Tensor, Var};
 
-/// Absolute tolerance of GPU-vs-CPU comparisons.
-pub const ATOL: f32 = 1e-5;
+/// Absolute tolerance of GPU-vs-CPU comparisons (the library's parity cases use the same).
+pub const ATOL: f32 = tensorgears::parity::ABS_TOLERANCE;
 /// Relative tolerance: WGSL's exp/log/pow may differ from the host's by a few ulp.
-pub const RTOL: f32 = 1e-4;
+pub const RTOL: f32 = tensorgears::parity::REL_TOLERANCE;
 
 /// The GPU device, or `None` (after a loud message) when there is none and that is allowed.
 pub fn gpu() -> Option<Device> {
@@ -48,23 +48,13 @@ macro_rules! test_device {
     };
 }
 
-fn close(got: f32, want: f32, atol: f32, rtol: f32) -> bool {
-    if got.is_nan() || want.is_nan() {
-        return got.is_nan() && want.is_nan();
-    }
-    if got.is_infinite() || want.is_infinite() {
-        return got == want;
-    }
-    (got - want).abs() <= atol + rtol * want.abs()
-}
-
 /// Asserts `got` and `want` agree elementwise within `atol + rtol * |want|`.
 pub fn assert_close_slices(got: &[f32], want: &[f32], atol: f32, rtol: f32, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: lengths differ");
     let mut worst: Option<(usize, f32)> = None;
     let mut bad = 0;
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        if !close(g, w, atol, rtol) {
+        if !tensorgears::parity::within(g, w, atol, rtol) {
             bad += 1;
             let err = (g - w).abs();
             if worst.is_none_or(|(_, e)| err > e || err.is_nan()) {

@@ -10,13 +10,12 @@ use crate::gpu::storage::test_context;
 
 /// Both NaN, the same infinity, or within a few ulp of WGSL's exp, log and pow.
 fn same(got: f32, want: f32) -> bool {
-    if got.is_nan() || want.is_nan() {
-        return got.is_nan() && want.is_nan();
-    }
-    if got.is_infinite() || want.is_infinite() {
-        return got == want;
-    }
-    (got - want).abs() <= 1e-5 + 1e-4 * want.abs()
+    crate::parity::within(
+        got,
+        want,
+        crate::parity::ABS_TOLERANCE,
+        crate::parity::REL_TOLERANCE,
+    )
 }
 
 fn upload(ctx: &Arc<GpuContext>, v: &[f32]) -> GpuStorage {

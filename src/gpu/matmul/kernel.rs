@@ -63,9 +63,12 @@ impl MatmulKernel {
 
     /// The kernel `TENSORGEARS_MATMUL` names, if it is set; an error when it names none.
     pub(crate) fn forced() -> Result<Option<MatmulKernel>> {
-        match std::env::var("TENSORGEARS_MATMUL") {
-            Ok(name) => MatmulKernel::named(&name).map(Some),
-            Err(_) => Ok(None),
+        // Read once: every product asks, and reading the environment takes a process-wide
+        // lock and allocates.
+        static FORCED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        match FORCED.get_or_init(|| std::env::var("TENSORGEARS_MATMUL").ok()) {
+            Some(name) => MatmulKernel::named(name).map(Some),
+            None => Ok(None),
         }
     }
 

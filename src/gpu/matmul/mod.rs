@@ -72,9 +72,6 @@ pub(crate) fn matmul(
 pub(crate) fn default_kernel(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
     let k = match measure::forced(ctx)? {
         Some(k) => k,
-        None if ctx.profile.emulated && cfg!(target_arch = "wasm32") => {
-            tuning::emulated_choice(ctx)?
-        }
         None if ctx.profile.emulated => measure::choice(ctx)?,
         None => MatmulKernel::Gemm128,
     };

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use super::classes::Classes;
 use super::kernel::MatmulKernel;
+use crate::gpu::profile::AdapterProfile;
+use crate::gpu::runtime::lock;
 
 /// The matmul choices for one device: the adapter's default kernel, once made, and the choices
 /// per shape class (classes.rs).
@@ -33,11 +35,18 @@ pub(crate) enum Start {
     Running { from_cache: bool },
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl Tuner {
+    /// The tuner for an adapter of `profile`. Where nothing may be measured, the adapter-wide
+    /// choice a CPU-emulated adapter would measure (measure.rs) is made here: the register
+    /// kernel, which every adapter runs.
+    pub(crate) fn new(profile: &AdapterProfile) -> Tuner {
+        let tuner = Tuner::default();
+        if !profile.measures {
+            tuner.set(MatmulKernel::Register);
+        }
+        tuner
+    }
+
     /// The choice, if made.
     pub(crate) fn chosen(&self) -> Option<MatmulKernel> {
         self.choice.get().copied()

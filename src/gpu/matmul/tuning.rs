@@ -36,8 +36,7 @@ pub(crate) fn kernel_for(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<Mat
         return Ok(select(profile, k, problem));
     }
     let default = default_kernel(ctx, problem)?;
-    // A browser's page may not block or start threads, which the measurement needs.
-    if cfg!(target_arch = "wasm32") || !worth_tuning(profile, problem) {
+    if !worth_tuning(profile, problem) {
         return Ok(default);
     }
     let class = ShapeClass::of(problem);
@@ -60,7 +59,7 @@ pub(crate) fn kernel_for(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<Mat
 /// below (a smaller tile launches four times the workgroups).
 pub(crate) fn default_kernel(ctx: &Arc<GpuContext>, problem: &Problem) -> Result<MatmulKernel> {
     if ctx.profile.emulated {
-        return Ok(select(&ctx.profile, emulated_choice(ctx)?, problem));
+        return Ok(select(&ctx.profile, choice_now(ctx)?, problem));
     }
     Ok(if problem.dims.m >= 128 && problem.dims.n >= 128 {
         MatmulKernel::Gemm128
@@ -69,19 +68,9 @@ pub(crate) fn default_kernel(ctx: &Arc<GpuContext>, problem: &Problem) -> Result
     })
 }
 
-/// The adapter-wide kernel of a CPU-emulated adapter: measured natively (measure.rs); in a
-/// browser, where that measurement cannot run, the register kernel: every adapter runs it, and
-/// it is what serves natively while the measurement runs.
-pub(crate) fn emulated_choice(ctx: &Arc<GpuContext>) -> Result<MatmulKernel> {
-    if cfg!(target_arch = "wasm32") {
-        return Ok(MatmulKernel::Register);
-    }
-    choice_now(ctx)
-}
-
-/// Whether a product's class is worth measuring: not tiny (the default's cost is lost in the
-/// launch), and on a CPU-emulated adapter not so large that timing it would stall the device
-/// for seconds (the profile's `tune_flops`).
+/// Whether a product's class is worth measuring: where anything is measured (the profile's
+/// `measures`), not tiny (the default's cost is lost in the launch), and on a CPU-emulated
+/// adapter not so large that timing it would stall the device for seconds (`tune_flops`).
 fn worth_tuning(profile: &AdapterProfile, p: &Problem) -> bool {
     let MatmulDims { batch, m, n, k } = p.dims;
     let flops = (batch as u64)
@@ -89,7 +78,7 @@ fn worth_tuning(profile: &AdapterProfile, p: &Problem) -> bool {
         .saturating_mul(n as u64)
         .saturating_mul(k as u64);
     let (least, most) = profile.tune_flops;
-    (least..=most).contains(&flops)
+    profile.measures && (least..=most).contains(&flops)
 }
 
 fn cache_path(ctx: &GpuContext) -> Option<std::path::PathBuf> {

@@ -12,6 +12,7 @@ pub(crate) mod profiler;
 mod readback;
 mod recorder;
 mod sync;
+pub(crate) use sync::lock;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -264,8 +265,11 @@ impl Runtime {
             view.slice(..data.len()).copy_from_slice(data);
         }
         staging.unmap();
-        self.recorder
-            .record(|e| e.copy_buffer_to_buffer(&staging, 0, &buffer, 0, bytes));
+        self.recorder.record(
+            bytes,
+            |e| e.copy_buffer_to_buffer(&staging, 0, &buffer, 0, bytes),
+            &self.counters,
+        );
         Ok(buffer)
     }
 
@@ -278,8 +282,11 @@ impl Runtime {
         target: &wgpu::Buffer,
         bytes: u64,
     ) {
-        self.recorder
-            .record(|e| e.copy_buffer_to_buffer(source, offset, target, 0, bytes));
+        self.recorder.record(
+            0,
+            |e| e.copy_buffer_to_buffer(source, offset, target, 0, bytes),
+            &self.counters,
+        );
     }
 
     /// Records a copy of `texels` texels (16 bytes each) from `buffer`, from byte `offset` on (a
@@ -296,45 +303,49 @@ impl Runtime {
     ) {
         let width = texture.texture().width();
         let (whole, rest) = (texels / width, texels % width);
-        self.recorder.record(|encoder| {
-            let mut copy = |offset: u64, first_row: u32, (cols, rows): (u32, u32)| {
-                encoder.copy_buffer_to_texture(
-                    wgpu::TexelCopyBufferInfo {
-                        buffer,
-                        layout: wgpu::TexelCopyBufferLayout {
-                            offset,
-                            bytes_per_row: Some(width * 16),
-                            rows_per_image: None,
+        self.recorder.record(
+            0,
+            |encoder| {
+                let mut copy = |offset: u64, first_row: u32, (cols, rows): (u32, u32)| {
+                    encoder.copy_buffer_to_texture(
+                        wgpu::TexelCopyBufferInfo {
+                            buffer,
+                            layout: wgpu::TexelCopyBufferLayout {
+                                offset,
+                                bytes_per_row: Some(width * 16),
+                                rows_per_image: None,
+                            },
                         },
-                    },
-                    wgpu::TexelCopyTextureInfo {
-                        texture: texture.texture(),
-                        mip_level: 0,
-                        origin: wgpu::Origin3d {
-                            x: 0,
-                            y: first_row,
-                            z: 0,
+                        wgpu::TexelCopyTextureInfo {
+                            texture: texture.texture(),
+                            mip_level: 0,
+                            origin: wgpu::Origin3d {
+                                x: 0,
+                                y: first_row,
+                                z: 0,
+                            },
+                            aspect: wgpu::TextureAspect::All,
                         },
-                        aspect: wgpu::TextureAspect::All,
-                    },
-                    wgpu::Extent3d {
-                        width: cols,
-                        height: rows,
-                        depth_or_array_layers: 1,
-                    },
-                );
-            };
-            if whole > 0 {
-                copy(offset, 0, (width, whole));
-            }
-            if rest > 0 {
-                copy(
-                    offset + u64::from(whole) * u64::from(width) * 16,
-                    whole,
-                    (rest, 1),
-                );
-            }
-        });
+                        wgpu::Extent3d {
+                            width: cols,
+                            height: rows,
+                            depth_or_array_layers: 1,
+                        },
+                    );
+                };
+                if whole > 0 {
+                    copy(offset, 0, (width, whole));
+                }
+                if rest > 0 {
+                    copy(
+                        offset + u64::from(whole) * u64::from(width) * 16,
+                        whole,
+                        (rest, 1),
+                    );
+                }
+            },
+            &self.counters,
+        );
     }
 
     /// Runs `f` with every other thread's dispatches, copies and readbacks held back.

@@ -20,6 +20,11 @@ pub(crate) const MAX_PENDING_DISPATCHES: usize = 256;
 /// multiple of every adapter's uniform offset alignment (the WebGPU maximum is 256).
 pub(crate) const PARAMS_BYTES: u64 = 1024;
 
+/// Upload staging bytes the pending encoder may hold before it is submitted: uploads need no
+/// submit of their own, but each holds a host-visible copy of its data until one comes, and a
+/// program that uploads a whole data set before any kernel would hold all of it twice.
+const MAX_STAGED_BYTES: u64 = 64 << 20;
+
 /// Bind groups kept before the cache is emptied: far more than a training loop cycles through,
 /// few enough that a program touching ever new buffers does not grow without bound.
 const MAX_CACHED_BIND_GROUPS: usize = 4096;
@@ -48,6 +53,8 @@ struct Pending {
     /// so it ends before anything else is recorded or the encoder submitted.
     pass: Option<wgpu::ComputePass<'static>>,
     dispatches: usize,
+    /// Bytes of upload staging buffers the pending copies hold alive until submitted.
+    staged: u64,
 }
 
 impl Pending {
@@ -257,10 +264,21 @@ impl Recorder {
         bg
     }
 
-    /// Records `f`'s commands (copies) into the pending encoder.
-    pub(crate) fn record(&self, f: impl FnOnce(&mut wgpu::CommandEncoder)) {
+    /// Records `f`'s commands (copies) into the pending encoder. `staged` counts the bytes of
+    /// upload staging buffers they keep alive: past `MAX_STAGED_BYTES` the encoder is
+    /// submitted, which frees them.
+    pub(crate) fn record(
+        &self,
+        staged: u64,
+        f: impl FnOnce(&mut wgpu::CommandEncoder),
+        counters: &Counters,
+    ) {
         let mut pending = self.pending();
         f(pending.encoder(&self.device));
+        pending.staged += staged;
+        if pending.staged > MAX_STAGED_BYTES {
+            self.submit(&mut pending, counters);
+        }
     }
 
     /// Records `f`'s commands and submits everything recorded so far.
@@ -297,6 +315,7 @@ impl Recorder {
             }
         }
         pending.dispatches = 0;
+        pending.staged = 0;
     }
 
     /// Starts timing every dispatch with timestamp queries (the caller checks the feature).
